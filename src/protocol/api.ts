@@ -1,3 +1,4 @@
+import { SluiceError } from '../errors.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
@@ -31,4 +32,15 @@ export function requestHeaderVersion(api: ApiDef<unknown, unknown>, version: num
 export function responseHeaderVersion(api: ApiDef<unknown, unknown>, version: number): 0 | 1 {
   if (api.key === 18) return 0;
   return version >= api.flexibleFrom ? 1 : 0;
+}
+
+/**
+ * A message cannot be encoded in the requested version: the version is outside the API's range, a
+ * field that version lacks holds a non-default value Kafka does not allow to drop (the schema's
+ * `ignorable: false`), or a field holds null where that version does not allow it.
+ */
+export class UnsupportedVersionError extends SluiceError {
+  constructor(message: string) {
+    super(message, { code: 'UNSUPPORTED_VERSION' });
+  }
 }

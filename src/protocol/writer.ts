@@ -209,4 +209,30 @@ export class Writer {
     b[at + 2] = (v >>> 8) & 0xff;
     b[at + 3] = v & 0xff;
   }
+
+  /**
+   * Reserves one byte for the unsigned-varint size of what is written next (a tagged field's
+   * content); {@link Writer.patchUvarintSize} fills it in, moving the content up in the rare case
+   * the size needs more than one byte. Returns the mark to pass there.
+   */
+  reserveUvarintSize(): number {
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  patchUvarintSize(mark: number): void {
+    const size = this.pos - mark - 1;
+    if (size < 0x80) {
+      this.buf[mark] = size;
+      return;
+    }
+    let extra = 0;
+    for (let n = size >>> 7; n > 0; n >>>= 7) extra++;
+    this.ensure(extra);
+    this.buf.copyWithin(mark + 1 + extra, mark + 1, this.pos);
+    const end = this.pos + extra;
+    this.pos = mark;
+    this.uvarint(size);
+    this.pos = end;
+  }
 }

@@ -1,0 +1,199 @@
+import type { Connection } from '../network/connection.js';
+import { ConnectionError } from '../network/errors.js';
+import { KafkaError, kafkaError } from '../protocol/errors.js';
+import { Metadata } from '../protocol/generated/index.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { BrokerPool, type ConnectionPurpose } from './brokers.js';
+import { Coordinators, type CoordinatorType } from './coordinators.js';
+import { Deadline } from './deadline.js';
+import { MetadataCache } from './metadata.js';
+import type { BrokerAddress, ResolvedClientOptions } from './options.js';
+
+export interface RetryOptions {
+  signal?: AbortSignal | undefined;
+  /** Overall deadline; default `default.api.timeout.ms`. */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * The cluster as a client sees it: bootstrap, the metadata cache (refreshed on demand and every
+ * `metadata.max.age.ms`), connections per broker and purpose, coordinators, and a retry loop with
+ * backoff and an overall deadline that every operation goes through.
+ */
+export class Cluster {
+  readonly pool: BrokerPool;
+  readonly metadata = new MetadataCache();
+  readonly coordinators: Coordinators;
+  private readonly interest = new Set<string>();
+  private interestAll = false;
+  private refreshing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(readonly options: ResolvedClientOptions) {
+    this.pool = new BrokerPool(options);
+    this.coordinators = new Coordinators(this);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Fetches metadata once from any reachable bootstrap broker, retrying until the deadline. */
+  async connect(opts: RetryOptions = {}): Promise<void> {
+    if (this.metadata.updatedAt > 0) return;
+    await this.refreshMetadata(opts);
+    this.timer ??= setInterval(
+      () => {
+        if (Date.now() - this.metadata.updatedAt >= this.options.metadataMaxAgeMs)
+          this.refreshMetadata().catch(() => {});
+      },
+      Math.min(this.options.metadataMaxAgeMs, 30_000),
+    );
+    this.timer.unref();
+  }
+
+  /** Adds topics whose metadata every refresh fetches (`null` = all topics, for regex subscriptions). */
+  watchTopics(topics: Iterable<string> | null): void {
+    if (topics === null) this.interestAll = true;
+    else for (const t of topics) this.interest.add(t);
+  }
+
+  unwatchTopics(topics: Iterable<string>): void {
+    for (const t of topics) this.interest.delete(t);
+  }
+
+  /**
+   * Refreshes metadata for the watched topics plus `topics`. Concurrent calls share one request;
+   * a call arriving while one is in flight queues exactly one more, so new interest is never lost.
+   */
+  async refreshMetadata(opts: RetryOptions & { topics?: readonly string[] } = {}): Promise<void> {
+    if (opts.topics) this.watchTopics(opts.topics);
+    if (this.refreshing) {
+      // Wait for the request in flight, then send a new one (it may not include our topics);
+      // callers arriving together share that follow-up.
+      await this.refreshing.catch(() => {});
+      if (this.refreshing) return this.refreshing;
+    }
+    this.refreshing = this.retry('Fetching metadata', (_attempt, signal) => this.fetchMetadata(signal), opts).finally(
+      () => {
+        this.refreshing = undefined;
+      },
+    );
+    return this.refreshing;
+  }
+
+  private async fetchMetadata(signal?: AbortSignal): Promise<void> {
+    const topics = this.interestAll ? null : [...this.interest];
+    const conn = await this.anyConnection('general', signal);
+    const res = await conn.request(Metadata, {
+      topics: topics === null ? null : topics.map((name) => ({ name })),
+      allowAutoTopicCreation: false,
+    });
+    if (res.errorCode) throw kafkaError(res.errorCode, { api: 'Metadata', broker: conn.broker });
+    this.metadata.apply(res, topics);
+  }
+
+  /** Address of a known broker; a retriable error when the node is not (yet) in the metadata. */
+  brokerAddress(nodeId: number): BrokerAddress {
+    const b = this.metadata.brokers.get(nodeId);
+    if (!b) {
+      throw new ConnectionError('UNKNOWN_BROKER', `Broker ${nodeId} is not in the cluster metadata`, {
+        broker: String(nodeId),
+      });
+    }
+    return b;
+  }
+
+  connectionTo(nodeId: number, purpose: ConnectionPurpose, signal?: AbortSignal): Promise<Connection> {
+    return this.pool.get(this.brokerAddress(nodeId), purpose, signal);
+  }
+
+  /**
+   * A connection to any broker: known brokers first (random order), then the bootstrap list, so a
+   * client whose every known broker moved can still rebootstrap (KIP-1102).
+   */
+  async anyConnection(purpose: ConnectionPurpose, signal?: AbortSignal): Promise<Connection> {
+    const known = shuffle([...this.metadata.brokers.values()]);
+    const candidates: BrokerAddress[] = [...known, ...shuffle([...this.options.brokers])];
+    let last: unknown;
+    for (const addr of candidates) {
+      try {
+        return await this.pool.get(addr, purpose, signal);
+      } catch (err) {
+        if (!isRetriableError(err)) throw err;
+        last = err;
+      }
+    }
+    throw last ?? new ConnectionError('CONNECTION_REFUSED', 'No broker reachable');
+  }
+
+  /** Leader node id of a partition, refreshing metadata once if it is unknown. */
+  async leaderFor(topic: string, partition: number, signal?: AbortSignal): Promise<number> {
+    let p = this.metadata.partition(topic, partition);
+    if (!p || p.leader < 0) {
+      await this.refreshMetadata({ topics: [topic], signal });
+      p = this.metadata.partition(topic, partition);
+    }
+    const t = this.metadata.topics.get(topic);
+    if (t?.errorCode) throw kafkaError(t.errorCode, { topic });
+    if (!p) throw kafkaError(3, { topic, partition });
+    if (p.leader < 0) throw kafkaError(5, { topic, partition });
+    return p.leader;
+  }
+
+  /** Connection to the coordinator of `key` (group, transactional id or share group). */
+  coordinatorConnection(type: CoordinatorType, key: string, signal?: AbortSignal): Promise<Connection> {
+    return this.coordinators.connection(type, key, signal);
+  }
+
+  /**
+   * Runs `fn` until it succeeds, a non-retriable error occurs, or the deadline passes. Between
+   * attempts: exponential backoff with jitter, a metadata refresh when the error says leadership
+   * moved, and a coordinator lookup when it says the coordinator moved (the callback re-resolves).
+   */
+  async retry<T>(
+    what: string,
+    fn: (attempt: number, signal?: AbortSignal) => Promise<T>,
+    opts: RetryOptions = {},
+  ): Promise<T> {
+    const deadline = new Deadline(opts.timeoutMs ?? this.options.defaultApiTimeoutMs, what, opts.signal);
+    let last: unknown;
+    for (let attempt = 0; ; attempt++) {
+      deadline.check(last);
+      try {
+        return await fn(attempt, opts.signal);
+      } catch (err) {
+        if (!isRetriableError(err) || this.closed) throw err;
+        last = err;
+      }
+      if (last instanceof KafkaError && last.refreshMetadata && !what.startsWith('Fetching metadata')) {
+        await this.refreshMetadata({ signal: opts.signal }).catch(() => {});
+      }
+      const delay = backoffDelay(attempt, {
+        initialMs: this.options.retryBackoffMs,
+        maxMs: this.options.retryBackoffMaxMs,
+      });
+      const wait = Math.min(delay, deadline.remainingMs);
+      if (wait > 0) await sleep(wait, opts.signal);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.pool.close();
+  }
+}
+
+export function isRetriableError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

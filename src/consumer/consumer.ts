@@ -1,0 +1,318 @@
+import { ConfigError } from '../errors.js';
+import { kafkaError } from '../protocol/errors.js';
+import { ConsumerCore, type RebalanceListener } from './core.js';
+import { Delivery, type RunOptions } from './delivery.js';
+import { IllegalStateError } from './errors.js';
+import { ClassicGroupMember } from './group/classic.js';
+import type { CommittedOffset, OffsetToCommit } from './offsets.js';
+import { type ConsumerOptions, resolveConsumerOptions } from './options.js';
+import type { PartitionState } from './partition-state.js';
+import type { ConsumerRecord } from './record.js';
+import { sortPartitions, type TopicPartition, tpKey } from './topic-partition.js';
+
+/** Where `seek()` moves a partition. */
+export type SeekTarget =
+  | { topic: string; partition: number; offset: number }
+  | { topic: string; partition: number; timestamp: number }
+  | { topic: string; partition: number; to: 'earliest' | 'latest' };
+
+export interface CloseOptions {
+  /** Longest to wait for in-flight handlers, the final commit and LeaveGroup. Default 30000. */
+  timeoutMs?: number;
+}
+
+type State = 'idle' | 'running' | 'closing' | 'closed';
+
+/**
+ * A Kafka consumer: subscribe through a consumer group (or assign partitions by hand), then
+ * `run()` a handler or iterate with `for await`. Offsets are committed only for records whose
+ * handler finished; see docs/consumer.md for the guarantees.
+ */
+export class Consumer implements AsyncIterable<ConsumerRecord> {
+  private readonly core: ConsumerCore;
+  private delivery: Delivery | undefined;
+  private subscription: { topics: string[] } | { pattern: RegExp } | undefined;
+  private manual: TopicPartition[] | undefined;
+  private state: State = 'idle';
+  private startPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
+
+  constructor(options: ConsumerOptions) {
+    this.core = new ConsumerCore(resolveConsumerOptions(options));
+  }
+
+  /**
+   * Joins the consumer group for these topics (or every topic matching a RegExp). Calling it again
+   * while running changes the subscription and rebalances.
+   */
+  subscribe(topics: string | string[] | RegExp, listener: RebalanceListener = {}): void {
+    this.ensureOpen();
+    if (!this.core.o.groupId) throw new ConfigError('groupId', 'subscribe() needs a groupId (or use assign())');
+    if (this.manual)
+      throw new IllegalStateError('assign() was already called; a consumer either subscribes or assigns');
+    if (topics instanceof RegExp) {
+      this.subscription = { pattern: topics };
+      this.core.cluster.watchTopics(null);
+    } else {
+      const list = typeof topics === 'string' ? [topics] : [...topics];
+      if (list.length === 0 || list.some((t) => typeof t !== 'string' || t === '')) {
+        throw new ConfigError('topics', 'subscribe() needs at least one non-empty topic name');
+      }
+      this.subscription = { topics: [...new Set(list)].sort() };
+    }
+    this.core.listener = listener;
+    this.core.membership?.requestRejoin('the subscription changed');
+  }
+
+  /** Consumes exactly these partitions, with no group membership (offsets still commit to `groupId` if set). */
+  assign(partitions: TopicPartition[]): void {
+    this.ensureOpen();
+    if (this.subscription)
+      throw new IllegalStateError('subscribe() was already called; a consumer either subscribes or assigns');
+    this.manual = sortPartitions(partitions.map((p) => ({ topic: p.topic, partition: p.partition })));
+    if (this.state === 'running') this.applyManualAssignment().catch((err) => this.core.fail(err));
+  }
+
+  /**
+   * Starts consuming and calls the handler for each record (`eachMessage`) or each fetched chunk
+   * (`eachBatch`). Resolves when the consumer is closed (or `signal` aborts); rejects with the first
+   * fatal error, e.g. a {@link HandlerError} — after committing what was processed and leaving the group.
+   */
+  async run(opts: RunOptions): Promise<void> {
+    if (!opts.eachMessage === !opts.eachBatch)
+      throw new ConfigError('run', 'pass exactly one of eachMessage or eachBatch');
+    const delivery = this.beginDelivery();
+    const onAbort = () => this.close().catch(() => {});
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.start();
+      await delivery.run(opts);
+    } catch (err) {
+      await this.close().catch(() => {});
+      throw err;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+    await this.finishAfterDelivery();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
+    const delivery = this.beginDelivery();
+    const inner = delivery.iterator();
+    let started = false;
+    return {
+      next: async () => {
+        if (!started) {
+          started = true;
+          await this.start().catch(async (err) => {
+            await this.close().catch(() => {});
+            throw err;
+          });
+        }
+        try {
+          return await inner.next();
+        } catch (err) {
+          await this.finishAfterDelivery().catch(() => {});
+          throw err;
+        }
+      },
+      return: async () => inner.return!(),
+    };
+  }
+
+  /** Moves a partition's position; records already buffered for it are dropped. */
+  seek(target: SeekTarget): void {
+    const s = this.requireState(target.topic, target.partition);
+    this.core.fetcher.release(s.dropBuffered());
+    if ('offset' in target) {
+      if (!Number.isInteger(target.offset) || target.offset < 0)
+        throw new ConfigError('offset', `must be an integer >= 0, got ${target.offset}`);
+      s.seek(target.offset);
+      s.processed = target.offset;
+      this.core.fetcher.wake();
+      return;
+    }
+    s.version++;
+    s.position = -1;
+    s.reset = 'timestamp' in target ? { timestamp: target.timestamp } : target.to;
+    this.core.resolvePositions([s]).catch((err) => this.core.fail(err));
+  }
+
+  /** Stops fetching and delivering these partitions until `resume()`. */
+  pause(partitions: TopicPartition[]): void {
+    for (const p of partitions) {
+      const s = this.requireState(p.topic, p.partition);
+      s.paused = true;
+      this.core.ready.delete(s);
+    }
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    for (const p of partitions) {
+      const s = this.requireState(p.topic, p.partition);
+      s.paused = false;
+      this.core.markReady(s);
+    }
+    this.core.fetcher.wake();
+  }
+
+  paused(): TopicPartition[] {
+    return sortPartitions(
+      [...this.core.states.values()].filter((s) => s.paused).map(({ topic, partition }) => ({ topic, partition })),
+    );
+  }
+
+  /** Partitions currently assigned to this consumer. */
+  assignment(): TopicPartition[] {
+    return sortPartitions([...this.core.states.values()].map(({ topic, partition }) => ({ topic, partition })));
+  }
+
+  /** Next offset to fetch for a partition (-1 while unresolved). */
+  position(topic: string, partition: number): number {
+    return this.requireState(topic, partition).position;
+  }
+
+  /**
+   * Commits offsets and waits for the coordinator: by default the processed offsets of every
+   * assigned partition; or exactly the given ones (offset = next record to read).
+   */
+  async commit(offsets?: OffsetToCommit[]): Promise<void> {
+    await this.core.commit(offsets ?? this.core.pendingCommits());
+  }
+
+  /** Like {@link Consumer.commit} without waiting; a failure is reported to `onError` if given. */
+  commitAsync(offsets?: OffsetToCommit[], onError?: (err: Error) => void): void {
+    this.core.commit(offsets ?? this.core.pendingCommits()).catch((err: Error) => onError?.(err));
+  }
+
+  /** The group's committed offsets for these partitions (absent = none committed). */
+  async committed(partitions: TopicPartition[]): Promise<Map<string, CommittedOffset>> {
+    if (!this.core.offsets) throw new ConfigError('groupId', 'committed() needs a groupId');
+    await this.core.cluster.connect();
+    return this.core.offsets.fetch(partitions);
+  }
+
+  /**
+   * Stops gracefully: no new fetches, in-flight handlers finish, processed offsets are committed,
+   * and the consumer leaves the group (static members stay, by design), all within `timeoutMs`.
+   */
+  close(opts: CloseOptions = {}): Promise<void> {
+    this.closePromise ??= this.doClose(opts.timeoutMs ?? 30000);
+    return this.closePromise;
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  private beginDelivery(): Delivery {
+    this.ensureOpen();
+    if (this.delivery) throw new IllegalStateError('The consumer is already running');
+    if (!this.subscription && !this.manual)
+      throw new IllegalStateError('Call subscribe() or assign() before consuming');
+    this.delivery = new Delivery(this.core);
+    return this.delivery;
+  }
+
+  private start(): Promise<void> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  private async doStart(): Promise<void> {
+    const core = this.core;
+    this.state = 'running';
+    await core.cluster.connect();
+    if (this.subscription) {
+      const sub = this.subscription;
+      if ('topics' in sub) {
+        await core.cluster.refreshMetadata({ topics: sub.topics });
+        for (const t of sub.topics) {
+          const info = core.cluster.metadata.topics.get(t);
+          if (!info || info.errorCode) throw kafkaError(info?.errorCode || 3, { topic: t });
+        }
+      }
+      const o = core.o;
+      core.membership = new ClassicGroupMember(
+        core.cluster,
+        {
+          groupId: o.groupId!,
+          groupInstanceId: o.groupInstanceId ?? null,
+          sessionTimeoutMs: o.sessionTimeoutMs,
+          rebalanceTimeoutMs: o.rebalanceTimeoutMs,
+          heartbeatIntervalMs: o.heartbeatIntervalMs,
+          assignors: o.assignors,
+          rackId: o.clientRack || null,
+          topics: () => this.subscribedTopics(),
+        },
+        core,
+      );
+      core.membership.start();
+    } else {
+      await this.applyManualAssignment();
+    }
+    core.fetcher.start();
+    core.startAutoCommit();
+  }
+
+  private subscribedTopics(): string[] {
+    const sub = this.subscription;
+    if (!sub) return [];
+    if ('topics' in sub) return sub.topics;
+    const out: string[] = [];
+    for (const t of this.core.cluster.metadata.topics.values()) {
+      if (!t.isInternal && t.errorCode === 0 && sub.pattern.test(t.name)) out.push(t.name);
+    }
+    return out.sort();
+  }
+
+  private async applyManualAssignment(): Promise<void> {
+    const core = this.core;
+    const wanted = this.manual ?? [];
+    const keys = new Set(wanted.map((p) => tpKey(p.topic, p.partition)));
+    const removed = [...core.states.values()].filter((s) => !keys.has(s.key));
+    if (removed.length) await core.revoke(removed, 'assign() changed');
+    await core.cluster.refreshMetadata({ topics: [...new Set(wanted.map((p) => p.topic))] });
+    for (const p of wanted) {
+      const info = core.cluster.metadata.topics.get(p.topic);
+      if (!info || info.errorCode) throw kafkaError(info?.errorCode || 3, { topic: p.topic });
+      if (!info.partitions[p.partition]) throw kafkaError(3, { topic: p.topic, partition: p.partition });
+    }
+    await core.assign(wanted.filter((p) => !core.states.has(tpKey(p.topic, p.partition))));
+    core.fetcher.wake();
+  }
+
+  /** After delivery stops: close (commit, leave) and surface the failure, if any. */
+  private async finishAfterDelivery(): Promise<void> {
+    const failure = this.core.failure;
+    await this.close();
+    if (failure) throw failure;
+  }
+
+  private async doClose(timeoutMs: number): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closing';
+    const core = this.core;
+    this.delivery?.stop();
+    const deadline = Date.now() + timeoutMs;
+    await core.waitIdle([...core.states.values()], timeoutMs);
+    core.stopAutoCommit();
+    await core.fetcher.stop();
+    const remaining = () => Math.max(1, deadline - Date.now());
+    if (core.membership) {
+      await core.membership.stop(remaining());
+    } else if (core.o.autoCommit && core.offsets) {
+      await core.commit(core.pendingCommits(), { timeoutMs: remaining() }).catch(() => {});
+    }
+    await core.close();
+    this.state = 'closed';
+  }
+
+  private ensureOpen(): void {
+    if (this.state === 'closing' || this.state === 'closed') throw new IllegalStateError('The consumer is closed');
+  }
+
+  private requireState(topic: string, partition: number): PartitionState {
+    const s = this.core.states.get(tpKey(topic, partition));
+    if (!s) throw new IllegalStateError(`${topic}-${partition} is not assigned to this consumer`);
+    return s;
+  }
+}

@@ -1,0 +1,206 @@
+import type { ConsumerCore } from './core.js';
+import { HandlerError } from './errors.js';
+import type { FetchedChunk, PartitionState } from './partition-state.js';
+import type { ConsumerRecord } from './record.js';
+
+/** What a handler gets besides the record(s). */
+export interface HandlerContext {
+  /** Aborted when the partition is revoked or the consumer stops: long work should give up. */
+  signal: AbortSignal;
+}
+
+/** Records of one partition from one fetch, in offset order. */
+export interface Batch {
+  topic: string;
+  partition: number;
+  records: ConsumerRecord[];
+  /** The partition's high watermark when fetched (lag = highWatermark - last offset - 1). */
+  highWatermark: number;
+}
+
+export interface BatchContext extends HandlerContext {
+  /**
+   * Marks records up to and including `offset` as processed (committable) before the handler
+   * returns. When the handler returns normally the whole batch counts as processed.
+   */
+  resolveOffset(offset: number): void;
+}
+
+export type EachMessage = (record: ConsumerRecord, ctx: HandlerContext) => unknown;
+export type EachBatch = (batch: Batch, ctx: BatchContext) => unknown;
+
+export interface RunOptions {
+  /** Called once per record, in order within each partition. */
+  eachMessage?: EachMessage;
+  /** Called once per fetched chunk of a partition. */
+  eachBatch?: EachBatch;
+  /** Partitions processed in parallel (order is kept within each partition). Default 1. */
+  partitionsConsumedConcurrently?: number;
+  /** Aborting stops the consumer gracefully (like `close()`). */
+  signal?: AbortSignal;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Hands buffered records to the application. Each worker takes a partition with records, works
+ * through one chunk of it (so partitions take turns), and gives it back; a partition is never
+ * worked on by two workers at once, so order within a partition holds at any concurrency.
+ * A record counts as processed — and becomes committable — only after its handler returned.
+ */
+export class Delivery {
+  private stopping = false;
+  private readonly stopController = new AbortController();
+
+  constructor(private readonly core: ConsumerCore) {}
+
+  stop(): void {
+    this.stopping = true;
+    this.stopController.abort();
+    this.core.wakeAll();
+  }
+
+  get signal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  async run(opts: RunOptions): Promise<void> {
+    const n = opts.partitionsConsumedConcurrently ?? 1;
+    const workers = Array.from({ length: Math.max(1, n) }, () => this.worker(opts));
+    await Promise.all(workers);
+  }
+
+  private async worker(opts: RunOptions): Promise<void> {
+    const core = this.core;
+    while (!this.stopping && !core.failure) {
+      const s = core.takeReady();
+      if (!s) {
+        await core.waitForData(this.signal);
+        continue;
+      }
+      try {
+        if (opts.eachBatch) await this.batch(s, opts.eachBatch);
+        else if (opts.eachMessage) await this.messages(s, opts.eachMessage);
+      } finally {
+        core.release(s);
+      }
+    }
+  }
+
+  private async messages(s: PartitionState, handler: EachMessage): Promise<void> {
+    const core = this.core;
+    const chunk = s.queue[0];
+    if (!chunk) return;
+    const version = s.version;
+    const ctx: HandlerContext = { signal: this.signal };
+    const records = chunk.records;
+    for (let i = chunk.next; i < records.length; i++) {
+      if (s.version !== version || s.revoking || this.stopping || core.failure) return;
+      const record = records[i]!;
+      try {
+        const r = handler(record, ctx);
+        if (isThenable(r)) await r;
+      } catch (err) {
+        core.fail(new HandlerError(record.topic, record.partition, record.offset, err));
+        return;
+      }
+      if (s.version !== version) return;
+      core.markProcessed(s, record.offset, record.leaderEpoch);
+      chunk.next = i + 1;
+    }
+    this.finishChunk(s, chunk);
+  }
+
+  private async batch(s: PartitionState, handler: EachBatch): Promise<void> {
+    const core = this.core;
+    const chunk = s.queue[0];
+    if (!chunk || this.stopping || core.failure) return;
+    const version = s.version;
+    const records = chunk.next === 0 ? chunk.records : chunk.records.slice(chunk.next);
+    const byOffset = (offset: number) => records.find((r) => r.offset === offset);
+    const ctx: BatchContext = {
+      signal: this.signal,
+      resolveOffset: (offset) => {
+        const r = byOffset(offset);
+        if (r && s.version === version && offset + 1 > s.processed) core.markProcessed(s, r.offset, r.leaderEpoch);
+      },
+    };
+    try {
+      const r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
+      if (isThenable(r)) await r;
+    } catch (err) {
+      const failedAt = s.processed >= 0 && s.version === version ? s.processed : records[0]!.offset;
+      core.fail(new HandlerError(s.topic, s.partition, failedAt, err));
+      return;
+    }
+    if (s.version !== version) return;
+    const last = records[records.length - 1]!;
+    core.markProcessed(s, last.offset, last.leaderEpoch);
+    chunk.next = chunk.records.length;
+    this.finishChunk(s, chunk);
+  }
+
+  /** Drops a fully delivered chunk and frees its buffer space (unless a seek already dropped it). */
+  finishChunk(s: PartitionState, chunk: FetchedChunk): void {
+    if (chunk.next < chunk.records.length || s.queue[0] !== chunk) return;
+    s.queue.shift();
+    this.core.fetcher.release(chunk.bytes);
+  }
+
+  /**
+   * Records one at a time, for `for await`. The record handed out last counts as processed when
+   * the next one is asked for — i.e. when the loop body finished. Leaving the loop (break, throw)
+   * does not mark the record in hand processed: it is delivered again after a restart.
+   */
+  iterator(): AsyncIterator<ConsumerRecord> {
+    const core = this.core;
+    let current: PartitionState | undefined;
+    let handedOut: { s: PartitionState; version: number; chunk: FetchedChunk; record: ConsumerRecord } | undefined;
+    const settlePrevious = () => {
+      if (!handedOut) return;
+      const { s, version, chunk, record } = handedOut;
+      handedOut = undefined;
+      if (s.version !== version) return;
+      core.markProcessed(s, record.offset, record.leaderEpoch);
+      chunk.next++;
+      this.finishChunk(s, chunk);
+    };
+    const releaseCurrent = () => {
+      if (current) core.release(current);
+      current = undefined;
+    };
+    return {
+      next: async (): Promise<IteratorResult<ConsumerRecord>> => {
+        settlePrevious();
+        for (;;) {
+          if (core.failure) {
+            releaseCurrent();
+            throw core.failure;
+          }
+          if (this.stopping) {
+            releaseCurrent();
+            return { done: true, value: undefined };
+          }
+          const s = current;
+          const chunk = s?.queue[0];
+          if (s && chunk && !s.revoking && !s.paused && chunk.next < chunk.records.length) {
+            const record = chunk.records[chunk.next]!;
+            handedOut = { s, version: s.version, chunk, record };
+            return { done: false, value: record };
+          }
+          // Done with this partition's chunk: let others have a turn.
+          releaseCurrent();
+          current = core.takeReady();
+          if (!current) await core.waitForData(this.signal);
+        }
+      },
+      return: async (): Promise<IteratorResult<ConsumerRecord>> => {
+        handedOut = undefined;
+        releaseCurrent();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+}

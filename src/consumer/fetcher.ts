@@ -1,0 +1,328 @@
+import { backoffDelay, sleep } from '../cluster/backoff.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { KafkaError, kafkaError } from '../protocol/errors.js';
+import { Fetch, type FetchRequestFetchTopic, type FetchResponsePartitionData } from '../protocol/generated/index.js';
+import { ZERO_UUID } from '../protocol/reader.js';
+import { toConsumerRecords } from './fetch-records.js';
+import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js';
+import type { PartitionState } from './partition-state.js';
+
+export interface FetcherOptions {
+  /** `fetch.min.bytes` */
+  minBytes: number;
+  /** `fetch.max.bytes` */
+  maxBytes: number;
+  /** `fetch.max.wait.ms` */
+  maxWaitMs: number;
+  /** `max.partition.fetch.bytes` */
+  maxPartitionBytes: number;
+  /** 0 read_uncommitted, 1 read_committed (`isolation.level`). */
+  isolationLevel: 0 | 1;
+  /** Upper bound of fetched-but-undelivered bytes across all partitions. */
+  maxBufferedBytes: number;
+  /** `check.crcs` */
+  checkCrcs: boolean;
+  /** `client.rack` (KIP-392), '' for none. */
+  rackId: string;
+}
+
+/** What the fetcher tells the consumer. */
+export interface FetcherEvents {
+  /** New records were queued on `state`. */
+  onData(state: PartitionState): void;
+  /** The position is out of range: resolve it with the reset policy. */
+  onOutOfRange(state: PartitionState): void;
+  /** An error the consumer must surface (corrupt batch, authorization failure). */
+  onError(err: Error, state: PartitionState): void;
+}
+
+/** Partition-level errors after which the leader must be looked up again. */
+const REFRESH_METADATA = new Set([3, 5, 6, 9, 56, 74, 75, 78, 100]);
+
+/**
+ * One fetch loop per leader broker, each with its own incremental fetch session (KIP-227) on the
+ * broker's `fetch` connection. A loop sends the next request as soon as the previous response is
+ * decoded, so the next batch is in flight while the application works (prefetch), but only while
+ * the bytes buffered and reserved across all loops are below `maxBufferedBytes` (DESIGN invariant 4).
+ */
+export class Fetcher {
+  /** Bytes fetched and not yet released by the application. */
+  buffered = 0;
+  /** Bytes requested by fetches in flight (their responses may need this much room). */
+  private reserved = 0;
+  private readonly loops = new Map<number, Promise<void>>();
+  private waiters: Array<() => void> = [];
+  private running = false;
+  private abort = new AbortController();
+  private lastMetadataKick = 0;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly o: FetcherOptions,
+    private readonly partitions: () => Iterable<PartitionState>,
+    private readonly events: FetcherEvents,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.wake();
+  }
+
+  /** Re-evaluates what to fetch: call after assignment, seek, resume, or when the buffer drains. */
+  wake(): void {
+    if (!this.running) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+    let leaderless = false;
+    for (const s of this.partitions()) {
+      if (!s.fetchable) continue;
+      const leader = this.cluster.metadata.partition(s.topic, s.partition)?.leader ?? -1;
+      if (leader < 0 || !this.cluster.metadata.brokers.has(leader)) {
+        leaderless = true;
+        continue;
+      }
+      if (!this.loops.has(leader)) {
+        const loop = this.runLoop(leader).finally(() => {
+          this.loops.delete(leader);
+          // Partitions may have moved to this broker while the loop was exiting.
+          if (this.running) queueMicrotask(() => this.wake());
+        });
+        this.loops.set(leader, loop);
+      }
+    }
+    if (leaderless && Date.now() - this.lastMetadataKick > this.cluster.options.retryBackoffMs) {
+      this.lastMetadataKick = Date.now();
+      this.cluster
+        .refreshMetadata()
+        .then(() => this.wake())
+        .catch(() => {});
+    }
+  }
+
+  /** The application finished with `bytes` of buffered records. */
+  release(bytes: number): void {
+    this.buffered -= bytes;
+    if (this.buffered < 0) this.buffered = 0;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+    await Promise.allSettled([...this.loops.values()]);
+  }
+
+  private waitForWake(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private targetsFor(nodeId: number): PartitionState[] {
+    const out: PartitionState[] = [];
+    for (const s of this.partitions()) {
+      if (s.fetchable && this.cluster.metadata.partition(s.topic, s.partition)?.leader === nodeId) out.push(s);
+    }
+    return out;
+  }
+
+  /** Whether any assigned partition is led by `nodeId` (fetchable now or not). */
+  private leads(nodeId: number): boolean {
+    for (const s of this.partitions()) {
+      if (!s.revoking && this.cluster.metadata.partition(s.topic, s.partition)?.leader === nodeId) return true;
+    }
+    return false;
+  }
+
+  private async runLoop(nodeId: number): Promise<void> {
+    const session = new FetchSession();
+    for (let failures = 0; this.running; ) {
+      const targets = this.targetsFor(nodeId);
+      if (targets.length === 0) {
+        if (!this.leads(nodeId)) return;
+        await this.waitForWake();
+        continue;
+      }
+      const room = this.o.maxBufferedBytes - this.buffered - this.reserved;
+      if (room <= 0) {
+        await this.waitForWake();
+        continue;
+      }
+      const maxBytes = Math.min(this.o.maxBytes, room);
+      this.reserved += maxBytes;
+      try {
+        await this.fetchOnce(nodeId, session, targets, maxBytes);
+        failures = 0;
+      } catch (err) {
+        if (!this.running) return;
+        session.reset();
+        if (err instanceof KafkaError && !err.retriable) {
+          for (const s of targets) this.events.onError(err, s);
+          return;
+        }
+        await this.cluster.refreshMetadata().catch(() => {});
+        const delay = backoffDelay(failures++, {
+          initialMs: this.cluster.options.retryBackoffMs,
+          maxMs: this.cluster.options.retryBackoffMaxMs,
+        });
+        await sleep(delay, this.abort.signal).catch(() => {});
+      } finally {
+        this.reserved -= maxBytes;
+      }
+    }
+  }
+
+  private async fetchOnce(nodeId: number, session: FetchSession, targets: PartitionState[], maxBytes: number) {
+    const byKey = new Map<string, PartitionState>();
+    const wanted: SessionPartition[] = [];
+    for (const s of targets) {
+      const meta = this.cluster.metadata.partition(s.topic, s.partition);
+      const topicId = this.cluster.metadata.topics.get(s.topic)?.topicId ?? ZERO_UUID;
+      byKey.set(`${topicId}\u0000${s.partition}`, s);
+      byKey.set(`${s.topic}\u0000${s.partition}`, s);
+      wanted.push({
+        topic: s.topic,
+        topicId,
+        partition: s.partition,
+        fetchOffset: s.position,
+        maxBytes: this.o.maxPartitionBytes,
+        currentLeaderEpoch: meta?.leaderEpoch ?? -1,
+        lastFetchedEpoch: s.lastFetchedEpoch,
+        version: s.version,
+      });
+    }
+    const conn = await this.cluster.connectionTo(nodeId, 'fetch', this.abort.signal);
+    const version = conn.apiVersions.pick(Fetch);
+    // Fetch v13+ names topics by id only; fall back to v12 if an id is missing (as Java does).
+    const useIds = version >= 13 && wanted.every((p) => p.topicId !== ZERO_UUID);
+    const req = session.build(wanted);
+    const res = await conn.request(
+      Fetch,
+      {
+        replicaId: -1,
+        maxWaitMs: this.o.maxWaitMs,
+        minBytes: this.o.minBytes,
+        maxBytes,
+        isolationLevel: this.o.isolationLevel,
+        sessionId: req.sessionId,
+        sessionEpoch: req.sessionEpoch,
+        topics: toTopics(req, useIds),
+        forgottenTopicsData: toForgotten(req, useIds),
+        rackId: this.o.rackId,
+      },
+      {
+        maxVersion: useIds ? undefined : 12,
+        timeoutMs: this.cluster.options.requestTimeoutMs + this.o.maxWaitMs,
+        signal: this.abort.signal,
+      },
+    );
+    if (res.errorCode) {
+      // FETCH_SESSION_ID_NOT_FOUND (70), INVALID_FETCH_SESSION_EPOCH (71), FETCH_SESSION_TOPIC_ID_ERROR (106):
+      // start over with a full request.
+      throw kafkaError(res.errorCode, { api: 'Fetch', broker: conn.broker });
+    }
+    session.onResponse(res.sessionId);
+    let refresh = false;
+    for (const t of res.responses) {
+      for (const p of t.partitions) {
+        const id = useIds ? t.topicId : t.topic;
+        const asked = session.lookup(id, p.partitionIndex);
+        const state = byKey.get(`${id}\u0000${p.partitionIndex}`);
+        if (!asked || !state) continue;
+        if (this.handlePartition(state, asked, p)) refresh = true;
+      }
+    }
+    if (refresh) await this.cluster.refreshMetadata().catch(() => {});
+  }
+
+  /** Applies one partition's answer. Returns true when metadata must be refreshed. */
+  private handlePartition(state: PartitionState, asked: SessionPartition, p: FetchResponsePartitionData): boolean {
+    // A seek, reset or revocation since the request makes this data stale: drop it.
+    if (state.version !== asked.version || state.position !== asked.fetchOffset || state.revoking) return false;
+    state.highWatermark = Number(p.highWatermark);
+    if (p.lastStableOffset >= 0n) state.lastStableOffset = Number(p.lastStableOffset);
+    if (p.logStartOffset >= 0n) state.logStartOffset = Number(p.logStartOffset);
+    if (p.errorCode === 1) {
+      this.events.onOutOfRange(state);
+      return false;
+    }
+    if (p.errorCode) {
+      if (REFRESH_METADATA.has(p.errorCode)) {
+        const leader = p.currentLeader;
+        if (leader && leader.leaderId >= 0) {
+          // KIP-951: the response names the new leader; move there without waiting for metadata.
+          this.cluster.metadata.updateLeader(state.topic, state.partition, leader.leaderId, leader.leaderEpoch);
+        }
+        return true;
+      }
+      this.events.onError(
+        kafkaError(p.errorCode, { api: 'Fetch', topic: state.topic, partition: state.partition }),
+        state,
+      );
+      return false;
+    }
+    if (p.divergingEpoch && p.divergingEpoch.epoch >= 0) {
+      // KIP-320: the log was truncated below our position (unclean leader election): go back to
+      // where the new leader's log agrees with what we fetched.
+      const end = Number(p.divergingEpoch.endOffset);
+      state.seek(Math.min(end, state.position), p.divergingEpoch.epoch);
+      return false;
+    }
+    const records = p.records;
+    if (!records || records.length === 0) return false;
+    let result: ReturnType<typeof toConsumerRecords>;
+    try {
+      result = toConsumerRecords(state, records, p.abortedTransactions, this.o);
+    } catch (err) {
+      this.events.onError(err as Error, state);
+      return false;
+    }
+    if (result.nextOffset > state.position) {
+      state.position = result.nextOffset;
+      state.lastFetchedEpoch = result.lastEpoch;
+    }
+    if (result.records.length) {
+      state.queue.push({ records: result.records, next: 0, bytes: records.length });
+      this.buffered += records.length;
+      this.events.onData(state);
+    }
+    return false;
+  }
+}
+
+function toTopics(req: SessionRequest, useIds: boolean): FetchRequestFetchTopic[] {
+  const byTopic = new Map<string, FetchRequestFetchTopic>();
+  for (const p of req.partitions) {
+    let t = byTopic.get(p.topic);
+    if (!t) {
+      t = useIds ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
+      byTopic.set(p.topic, t);
+    }
+    t.partitions.push({
+      partition: p.partition,
+      currentLeaderEpoch: p.currentLeaderEpoch,
+      fetchOffset: BigInt(p.fetchOffset),
+      lastFetchedEpoch: p.lastFetchedEpoch,
+      logStartOffset: -1n,
+      partitionMaxBytes: p.maxBytes,
+    });
+  }
+  return [...byTopic.values()];
+}
+
+function toForgotten(req: SessionRequest, useIds: boolean) {
+  const byTopic = new Map<string, { topic?: string; topicId?: string; partitions: number[] }>();
+  for (const p of req.forgotten) {
+    let t = byTopic.get(p.topic);
+    if (!t) {
+      t = useIds ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
+      byTopic.set(p.topic, t);
+    }
+    t.partitions.push(p.partition);
+  }
+  return [...byTopic.values()];
+}

@@ -1,0 +1,37 @@
+import type { TopicPartition } from '../topic-partition.js';
+
+/** What a commit must carry to be accepted by the group coordinator. */
+export interface CommitIdentity {
+  /** Classic: the generation id. KIP-848: the member epoch. */
+  generationIdOrMemberEpoch: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+/**
+ * How a group membership (classic or KIP-848) tells the consumer about partition changes. The
+ * consumer implements these; the membership calls them one at a time, in order.
+ */
+export interface GroupHooks {
+  /** Give partitions up: stop fetching them, let in-flight handlers finish, commit, call onPartitionsRevoked. */
+  revoke(partitions: TopicPartition[], reason: string): Promise<void>;
+  /** The partitions are no longer ours and may already be someone else's: drop them, no commit, onPartitionsLost. */
+  lose(partitions: TopicPartition[], reason: string): Promise<void>;
+  /** New partitions: resolve positions, start fetching, call onPartitionsAssigned. */
+  assign(partitions: TopicPartition[]): Promise<void>;
+  /** An error the membership cannot recover from (fenced static member, authorization, bad config). */
+  fatal(err: Error): void;
+}
+
+/** A consumer's membership in a group, whichever protocol runs it. */
+export interface GroupMembership {
+  start(): void;
+  requestRejoin(reason: string): void;
+  /** Null while no generation/epoch is valid: then nothing may be committed (DESIGN invariant 5). */
+  commitIdentity(): CommitIdentity | null;
+  ownedPartitions(): TopicPartition[];
+  /** A commit was rejected because the generation or epoch is stale. */
+  onGenerationFenced(err: Error): void;
+  /** Revokes (commits) owned partitions and leaves the group. */
+  stop(leaveTimeoutMs: number): Promise<void>;
+}
