@@ -24,6 +24,8 @@ export class Cluster {
   readonly pool: BrokerPool;
   readonly metadata = new MetadataCache();
   readonly coordinators: Coordinators;
+  /** Metadata requests may create missing topics where the broker allows it (the producer's default, as in Java). */
+  allowAutoTopicCreation = false;
   private readonly interest = new Set<string>();
   private interestAll = false;
   private refreshing: Promise<void> | undefined;
@@ -88,7 +90,7 @@ export class Cluster {
     const conn = await this.anyConnection('general', signal);
     const res = await conn.request(Metadata, {
       topics: topics === null ? null : topics.map((name) => ({ name })),
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation: this.allowAutoTopicCreation,
     });
     if (res.errorCode) throw kafkaError(res.errorCode, { api: 'Metadata', broker: conn.broker });
     this.metadata.apply(res, topics);

@@ -197,7 +197,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    * and the consumer leaves the group (static members stay, by design), all within `timeoutMs`.
    */
   close(opts: CloseOptions = {}): Promise<void> {
-    this.closePromise ??= this.doClose(opts.timeoutMs ?? 30000);
+    // Called from inside a handler (e.g. `if (done) await consumer.close()`): that handler waits
+    // for us, so we must not wait for it.
+    const caller = this.core.callingHandler;
+    this.closePromise ??= this.doClose(opts.timeoutMs ?? 30000, caller);
     return this.closePromise;
   }
 
@@ -287,12 +290,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (failure) throw failure;
   }
 
-  private async doClose(timeoutMs: number): Promise<void> {
+  private async doClose(timeoutMs: number, caller: PartitionState | undefined): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closing';
     const core = this.core;
     this.delivery?.stop();
     const deadline = Date.now() + timeoutMs;
+    core.closeCaller = caller;
     await core.waitIdle([...core.states.values()], timeoutMs);
     core.stopAutoCommit();
     await core.fetcher.stop();

@@ -34,6 +34,13 @@ export class ConsumerCore implements GroupHooks {
   readonly ready = new Set<PartitionState>();
   private dataWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
+  /**
+   * The partition whose handler is being called right now (synchronous part only). `close()` called
+   * from there must not wait for that handler: the handler is waiting for `close()`.
+   */
+  callingHandler: PartitionState | undefined;
+  /** The partition whose handler called `close()`; nothing waits for it to become idle. */
+  closeCaller: PartitionState | undefined;
   /** First fatal error; the delivery loop stops and rethrows it. */
   failure: Error | undefined;
   private commitChain: Promise<void> = Promise.resolve();
@@ -230,7 +237,8 @@ export class ConsumerCore implements GroupHooks {
   }
 
   /** Waits until no handler works on `states` (bounded: a stuck handler cannot block a rebalance forever). */
-  async waitIdle(states: PartitionState[], timeoutMs: number): Promise<void> {
+  async waitIdle(all: PartitionState[], timeoutMs: number): Promise<void> {
+    const states = all.filter((s) => s !== this.closeCaller);
     const deadline = Date.now() + timeoutMs;
     while (states.some((s) => s.busy) && Date.now() < deadline) {
       await new Promise<void>((resolve) => {

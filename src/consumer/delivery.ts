@@ -100,7 +100,13 @@ export class Delivery {
       if (s.version !== version || s.revoking || this.stopping || core.failure) return;
       const record = records[i]!;
       try {
-        const r = handler(record, ctx);
+        core.callingHandler = s;
+        let r: unknown;
+        try {
+          r = handler(record, ctx);
+        } finally {
+          core.callingHandler = undefined;
+        }
         if (isThenable(r)) await r;
       } catch (err) {
         core.fail(new HandlerError(record.topic, record.partition, record.offset, err));
@@ -128,7 +134,13 @@ export class Delivery {
       },
     };
     try {
-      const r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
+      core.callingHandler = s;
+      let r: unknown;
+      try {
+        r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
+      } finally {
+        core.callingHandler = undefined;
+      }
       if (isThenable(r)) await r;
     } catch (err) {
       const failedAt = s.processed >= 0 && s.version === version ? s.processed : records[0]!.offset;

@@ -45,6 +45,7 @@ export class OffsetClient {
       if (!list) byTopic.set(o.topic, (list = []));
       list.push(o);
     }
+    const topicIds = await this.topicIds([...byTopic.keys()], opts.signal);
     await this.cluster.retry(
       `Committing offsets for group "${this.groupId}"`,
       async (_attempt, signal) => {
@@ -58,7 +59,7 @@ export class OffsetClient {
             groupInstanceId: identity.groupInstanceId,
             topics: [...byTopic].map(([name, list]) => ({
               name,
-              topicId: this.cluster.metadata.topics.get(name)?.topicId ?? ZERO_UUID,
+              topicId: topicIds.get(name) ?? ZERO_UUID,
               partitions: list.map((o) => ({
                 partitionIndex: o.partition,
                 committedOffset: BigInt(o.offset),
@@ -67,7 +68,8 @@ export class OffsetClient {
               })),
             })),
           },
-          { signal },
+          // v10+ names topics by id only; stay below it if an id is unknown.
+          { signal, maxVersion: topicIds.size === byTopic.size ? undefined : 9 },
         );
         for (const t of res.topics) {
           for (const p of t.partitions) {
@@ -95,6 +97,18 @@ export class OffsetClient {
     );
   }
 
+  /** Topic ids of `topics` (refreshing metadata for unknown ones); topics without an id are absent. */
+  private async topicIds(topics: string[], signal?: AbortSignal): Promise<Map<string, string>> {
+    const missing = topics.filter((t) => !this.cluster.metadata.topics.has(t));
+    if (missing.length) await this.cluster.refreshMetadata({ topics: missing, signal }).catch(() => {});
+    const out = new Map<string, string>();
+    for (const t of topics) {
+      const id = this.cluster.metadata.topics.get(t)?.topicId;
+      if (id && id !== ZERO_UUID) out.set(t, id);
+    }
+    return out;
+  }
+
   /** Committed offsets (OffsetFetch with RequireStable, KIP-447); partitions without one are absent. */
   async fetch(
     partitions: readonly TopicPartition[],
@@ -108,14 +122,16 @@ export class OffsetClient {
       if (!list) byTopic.set(p.topic, (list = []));
       list.push(p.partition);
     }
+    const topicIds = await this.topicIds([...byTopic.keys()], opts.signal);
     await this.cluster.retry(
       `Fetching committed offsets for group "${this.groupId}"`,
       async (_attempt, signal) => {
         const conn = await this.cluster.coordinatorConnection('group', this.groupId, signal);
-        const version = conn.apiVersions.pick(OffsetFetch);
+        // v10+ names topics by id only; stay below it if an id is unknown.
+        const version = Math.min(conn.apiVersions.pick(OffsetFetch), topicIds.size === byTopic.size ? 99 : 9);
         const topics = [...byTopic].map(([name, partitionIndexes]) => ({
           name,
-          topicId: this.cluster.metadata.topics.get(name)?.topicId ?? ZERO_UUID,
+          topicId: topicIds.get(name) ?? ZERO_UUID,
           partitionIndexes,
         }));
         const res = await conn.request(
@@ -123,7 +139,7 @@ export class OffsetClient {
           version >= 8
             ? { groups: [{ groupId: this.groupId, topics }], requireStable: true }
             : { groupId: this.groupId, topics, requireStable: true },
-          { signal },
+          { signal, maxVersion: version },
         );
         const group = version >= 8 ? res.groups[0] : { errorCode: res.errorCode, topics: res.topics };
         const check = (code: number, extra: { topic?: string; partition?: number } = {}) => {
@@ -133,11 +149,13 @@ export class OffsetClient {
         };
         check(group?.errorCode ?? 0);
         for (const t of group?.topics ?? []) {
+          const id = (t as { topicId?: string }).topicId;
+          const name = t.name || (id && this.cluster.metadata.topicNamesById.get(id)) || '';
           for (const p of t.partitions) {
             // UNSTABLE_OFFSET_COMMIT (88): a transactional commit is pending; retriable.
-            check(p.errorCode, { topic: t.name, partition: p.partitionIndex });
+            check(p.errorCode, { topic: name, partition: p.partitionIndex });
             if (p.committedOffset < 0n) continue;
-            out.set(tpKey(t.name, p.partitionIndex), {
+            out.set(tpKey(name, p.partitionIndex), {
               offset: Number(p.committedOffset),
               leaderEpoch: p.committedLeaderEpoch,
               metadata: p.metadata,
