@@ -1,2 +1,29 @@
+export { TimeoutError } from './cluster/deadline.js';
+export type { ClientOptions } from './cluster/options.js';
+export {
+  type AssignmentContext,
+  type Assignor,
+  cooperativeStickyAssignor,
+  type GroupAssignment,
+  type MemberSubscription,
+  rangeAssignor,
+  roundRobinAssignor,
+} from './consumer/assignors/index.js';
+// Consumer
+export { type CloseOptions, Consumer, type SeekTarget } from './consumer/consumer.js';
+export type { RebalanceListener } from './consumer/core.js';
+export type { Batch, BatchContext, EachBatch, EachMessage, HandlerContext, RunOptions } from './consumer/delivery.js';
+export { CommitFailedError, HandlerError, IllegalStateError, NoOffsetError } from './consumer/errors.js';
+export { GroupFatalError } from './consumer/group/errors.js';
+export type { CommittedOffset, OffsetToCommit } from './consumer/offsets.js';
+export type { ConsumerOptions } from './consumer/options.js';
+export type { ConsumerRecord, RecordHeader } from './consumer/record.js';
+export type { TopicPartition } from './consumer/topic-partition.js';
 export { ConfigError, isRetriable, SluiceError } from './errors.js';
+export { AbortedError, AuthenticationError, ConnectionError, RequestTimeoutError } from './network/errors.js';
+export type { SaslOptions } from './network/sasl/index.js';
+export type { TlsOptions } from './network/transport.js';
+export { CompressionError, UnsupportedCompressionError } from './protocol/compression/index.js';
+export { isKafkaError, KafkaError } from './protocol/errors.js';
 export { ProtocolDecodeError } from './protocol/reader.js';
+export { CorruptRecordError, UnsupportedRecordFormatError } from './protocol/records/errors.js';

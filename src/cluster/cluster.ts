@@ -1,5 +1,5 @@
 import type { Connection } from '../network/connection.js';
-import { ConnectionError } from '../network/errors.js';
+import { ConnectionError, RequestTimeoutError } from '../network/errors.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { Metadata } from '../protocol/generated/index.js';
 import { backoffDelay, sleep } from './backoff.js';
@@ -169,7 +169,12 @@ export class Cluster {
         if (!isRetriableError(err) || this.closed) throw err;
         last = err;
       }
-      if (last instanceof KafkaError && last.refreshMetadata && !what.startsWith('Fetching metadata')) {
+      // Leadership moved, or a broker is unreachable (it may be gone): look again before retrying.
+      const stale =
+        (last instanceof KafkaError && last.refreshMetadata) ||
+        last instanceof ConnectionError ||
+        last instanceof RequestTimeoutError;
+      if (stale && !what.startsWith('Fetching metadata')) {
         await this.refreshMetadata({ signal: opts.signal }).catch(() => {});
       }
       const delay = backoffDelay(attempt, {

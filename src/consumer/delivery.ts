@@ -97,7 +97,7 @@ export class Delivery {
     const ctx: HandlerContext = { signal: this.signal };
     const records = chunk.records;
     for (let i = chunk.next; i < records.length; i++) {
-      if (s.version !== version || s.revoking || this.stopping || core.failure) return;
+      if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
       const record = records[i]!;
       try {
         core.callingHandler = s;
