@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { consoleLogger, type Logger } from '../logger.js';
 import type { SaslOptions } from '../network/sasl/index.js';
 import { SASL_MECHANISMS } from '../network/sasl/index.js';
 import type { TlsOptions } from '../network/transport.js';
@@ -150,11 +151,16 @@ export interface ClientOptions {
   metadataMaxAgeMs?: number;
   /** Overall deadline for an operation that retries, e.g. connecting or committing (`default.api.timeout.ms`). Default 60000. */
   defaultApiTimeoutMs?: number;
+  /** Receives internal events (rebalances, retries, background commit failures). Default: warnings to stderr. */
+  logger?: Logger;
   /** Test seam: replaces how sockets are opened. */
   socketFactory?: (opts: import('../network/transport.js').SocketOptions) => import('node:net').Socket;
 }
 
-export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'sasl' | 'socketFactory' | 'brokers'>> & {
+export type ResolvedClientOptions = Required<
+  Omit<ClientOptions, 'tls' | 'sasl' | 'socketFactory' | 'brokers' | 'logger'>
+> & {
+  logger: Logger;
   brokers: BrokerAddress[];
   tls: TlsOptions | boolean | undefined;
   sasl: SaslOptions | undefined;
@@ -192,6 +198,13 @@ export const clientOptionSpecs: OptionSpecs = {
   metadataMaxAgeMs: ms(300000, 'metadata.max.age.ms'),
   defaultApiTimeoutMs: ms(60000, 'default.api.timeout.ms', 1),
   socketFactory: { kind: 'function' },
+  logger: {
+    kind: 'object',
+    check: (v) =>
+      ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
+        ? undefined
+        : 'must have debug, info, warn and error methods',
+  },
 };
 
 /** Validates the shared client options (plus `extra` specs of the concrete client). */
@@ -204,5 +217,9 @@ export function resolveClientOptions<T extends object = object>(
   if (o.brokers === undefined) throw new ConfigError('brokers', 'is required, e.g. ["localhost:9092"]');
   const list = (typeof o.brokers === 'string' ? o.brokers.split(',') : o.brokers).filter((b) => b.trim() !== '');
   if (list.length === 0) throw new ConfigError('brokers', 'needs at least one host:port');
-  return { ...o, brokers: list.map((b) => parseBrokerAddress(b)) } as unknown as ResolvedClientOptions & T;
+  return {
+    ...o,
+    logger: o.logger ?? consoleLogger(),
+    brokers: list.map((b) => parseBrokerAddress(b)),
+  } as unknown as ResolvedClientOptions & T;
 }

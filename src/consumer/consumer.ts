@@ -304,7 +304,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (core.membership) {
       await core.membership.stop(remaining());
     } else if (core.o.autoCommit && core.offsets) {
-      await core.commit(core.pendingCommits(), { timeoutMs: remaining() }).catch(() => {});
+      await core
+        .commit(core.pendingCommits(), { timeoutMs: remaining() })
+        .catch((err) => core.o.logger.warn('Final commit on close failed', { error: err }));
     }
     await core.close();
     this.state = 'closed';

@@ -7,7 +7,7 @@ import type { GroupHooks, GroupMembership } from './group/membership.js';
 import { OffsetClient, type OffsetToCommit } from './offsets.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import { PartitionState } from './partition-state.js';
-import { type TopicPartition, tpKey } from './topic-partition.js';
+import { formatPartitions, type TopicPartition, tpKey } from './topic-partition.js';
 
 /** Rebalance listeners (may be async); the consumer waits for each before going on. */
 export interface RebalanceListener {
@@ -65,6 +65,11 @@ export class ConsumerCore implements GroupHooks {
       {
         onData: (s) => this.markReady(s),
         onOutOfRange: (s) => {
+          o.logger.info('Fetch position out of range; resetting', {
+            partition: `${s.topic}-${s.partition}`,
+            position: s.position,
+            policy: o.autoOffsetReset,
+          });
           s.reset = this.resetTarget(s, 'the fetch position is out of range');
           this.fetcher.release(s.dropBuffered());
           this.resolvePositions([s]).catch((err) => this.fail(err));
@@ -127,6 +132,7 @@ export class ConsumerCore implements GroupHooks {
   }
 
   fail(err: Error): void {
+    if (!this.failure) this.o.logger.error('Consumer stopping', { error: err });
     this.failure ??= err;
     this.wakeAll();
   }
@@ -177,7 +183,9 @@ export class ConsumerCore implements GroupHooks {
     if (!this.o.autoCommit || !this.offsets || this.autoCommitTimer) return;
     this.autoCommitTimer = setInterval(() => {
       const pending = this.pendingCommits();
-      if (pending.length) this.commit(pending).catch(() => {});
+      if (pending.length) {
+        this.commit(pending).catch((err) => this.o.logger.warn('Auto-commit failed; will retry', { error: err }));
+      }
     }, this.o.autoCommitIntervalMs);
     this.autoCommitTimer.unref();
   }
@@ -190,6 +198,7 @@ export class ConsumerCore implements GroupHooks {
   // ---- group hooks ------------------------------------------------------------------------
 
   async assign(partitions: TopicPartition[]): Promise<void> {
+    this.o.logger.info('Partitions assigned', { partitions: formatPartitions(partitions) });
     const added: PartitionState[] = [];
     for (const p of partitions) {
       const key = tpKey(p.topic, p.partition);
@@ -203,19 +212,23 @@ export class ConsumerCore implements GroupHooks {
     await this.resolvePositions(added.filter((s) => s.reset !== null));
   }
 
-  async revoke(partitions: TopicPartition[], _reason: string): Promise<void> {
+  async revoke(partitions: TopicPartition[], reason: string): Promise<void> {
+    this.o.logger.info('Partitions revoked', { partitions: formatPartitions(partitions), reason });
     const states = this.detach(partitions);
     await this.waitIdle(states, this.o.rebalanceTimeoutMs);
     if (this.o.autoCommit) {
       // A failed commit here loses nothing: the next owner starts from the last committed offset
       // and the records are redelivered. It must not block the rebalance.
-      await this.commit(this.pendingCommits(states)).catch(() => {});
+      await this.commit(this.pendingCommits(states)).catch((err) =>
+        this.o.logger.warn('Commit on revoke failed; the next owner re-reads from the last commit', { error: err }),
+      );
     }
     for (const s of states) this.states.delete(s.key);
     await this.listener.onPartitionsRevoked?.(partitions);
   }
 
-  async lose(partitions: TopicPartition[], _reason: string): Promise<void> {
+  async lose(partitions: TopicPartition[], reason: string): Promise<void> {
+    this.o.logger.warn('Partitions lost', { partitions: formatPartitions(partitions), reason });
     const states = this.detach(partitions);
     for (const s of states) this.states.delete(s.key);
     await this.listener.onPartitionsLost?.(partitions);

@@ -160,6 +160,7 @@ export class Fetcher {
       } catch (err) {
         if (!this.running) return;
         session.reset();
+        this.cluster.options.logger.debug('Fetch failed', { broker: nodeId, error: err });
         if (err instanceof KafkaError && !err.retriable) {
           for (const s of targets) this.events.onError(err, s);
           return;

@@ -139,6 +139,7 @@ export class ClassicGroupMember implements GroupMembership {
           return;
         }
         if (kind === 'coordinator') this.cluster.coordinators.invalidate('group', this.o.groupId);
+        this.cluster.options.logger.debug('Group membership retrying', { group: this.o.groupId, error: err });
         await this.lostIfFenced(err);
         const delay = backoffDelay(attempt++, {
           initialMs: this.cluster.options.retryBackoffMs,
@@ -272,6 +273,14 @@ export class ClassicGroupMember implements GroupMembership {
       throw kafkaError(sync.errorCode, { api: 'SyncGroup', groupId: this.o.groupId, broker: conn.broker });
     this.rejoinReason = null;
     this.lastHeartbeatOk = Date.now();
+    this.cluster.options.logger.info('Joined group', {
+      group: this.o.groupId,
+      generation: this.generationId,
+      member: this.memberId,
+      leader: res.leader === res.memberId,
+      assignor: res.protocolName,
+      reason,
+    });
     await this.apply(decodeAssignment(sync.assignment));
   }
 
