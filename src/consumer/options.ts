@@ -131,6 +131,9 @@ export function resolveConsumerOptions(input: unknown): ResolvedConsumerOptions 
   if (r.heartbeatIntervalMs >= r.sessionTimeoutMs) {
     throw new ConfigError('heartbeatIntervalMs', `must be lower than sessionTimeoutMs (${r.sessionTimeoutMs})`);
   }
+  if (r.groupProtocol === 'consumer') {
+    throw new ConfigError('groupProtocol', "the KIP-848 'consumer' protocol is not available yet; use 'classic'");
+  }
   if (r.groupInstanceId !== undefined && r.groupId === undefined) {
     throw new ConfigError('groupInstanceId', 'needs a groupId');
   }
