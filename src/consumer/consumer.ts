@@ -176,8 +176,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    * Commits offsets and waits for the coordinator: by default the processed offsets of every
    * assigned partition; or exactly the given ones (offset = next record to read).
    */
-  async commit(offsets?: OffsetToCommit[]): Promise<void> {
-    await this.core.commit(offsets ?? this.core.pendingCommits());
+  async commit(offsets?: OffsetToCommit[], opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    if (!this.core.offsets) throw new ConfigError('groupId', 'commit() needs a groupId');
+    await this.core.commit(offsets ?? this.core.pendingCommits(), opts);
   }
 
   /** Like {@link Consumer.commit} without waiting; a failure is reported to `onError` if given. */
@@ -186,10 +187,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   /** The group's committed offsets for these partitions (absent = none committed). */
-  async committed(partitions: TopicPartition[]): Promise<Map<string, CommittedOffset>> {
+  async committed(
+    partitions: TopicPartition[],
+    opts: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<Map<string, CommittedOffset>> {
     if (!this.core.offsets) throw new ConfigError('groupId', 'committed() needs a groupId');
-    await this.core.cluster.connect();
-    return this.core.offsets.fetch(partitions);
+    await this.core.cluster.connect(opts);
+    return this.core.offsets.fetch(partitions, opts);
   }
 
   /**

@@ -1,0 +1,25 @@
+// @platformatic/kafka consumer (its stream API), group consumption from earliest. Loaded from
+// PLATFORMATIC_KAFKA (a path) when set, so the bench can run 2.x under Node 24 from its own folder.
+import { consumeArgs, Tally } from './consume-args.js';
+
+const { bootstrap, topic, count, group } = consumeArgs();
+const mod = (await import(
+  process.env.PLATFORMATIC_KAFKA ?? '@platformatic/kafka'
+)) as typeof import('@platformatic/kafka');
+const consumer = new mod.Consumer({ groupId: group, clientId: 'bench', bootstrapBrokers: bootstrap.split(',') });
+const tally = new Tally();
+const stream = await consumer.consume({
+  topics: [topic],
+  mode: 'earliest',
+  autocommit: false,
+  maxBytes: 52428800,
+} as never);
+await new Promise<void>((resolve, reject) => {
+  stream.on('data', (message: { value: Buffer }) => {
+    if (tally.add(message.value, count)) resolve();
+  });
+  stream.on('error', reject);
+});
+await stream.close();
+await consumer.close(true);
+tally.print({ client: 'platformatic', version: (mod as { version?: string }).version, node: process.version });

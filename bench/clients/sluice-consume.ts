@@ -1,0 +1,31 @@
+// Sluice consumer: group consumption from earliest, in one of three delivery modes.
+import { Consumer } from '../../src/index.js';
+import { consumeArgs, Tally } from './consume-args.js';
+
+const { bootstrap, topic, count, group, mode } = consumeArgs();
+const consumer = new Consumer({ brokers: bootstrap, groupId: group, autoOffsetReset: 'earliest', autoCommit: false });
+consumer.subscribe(topic);
+const tally = new Tally();
+const done = () => setImmediate(() => consumer.close());
+
+if (mode === 'iterator') {
+  for await (const record of consumer) {
+    if (tally.add(record.value, count)) break;
+  }
+  await consumer.close();
+} else if (mode === 'eachBatch') {
+  await consumer.run({
+    eachBatch: (batch) => {
+      let finished = false;
+      for (const r of batch.records) finished = tally.add(r.value, count);
+      if (finished) done();
+    },
+  });
+} else {
+  await consumer.run({
+    eachMessage: (record) => {
+      if (tally.add(record.value, count)) done();
+    },
+  });
+}
+tally.print({ client: `sluice-${mode || 'eachMessage'}`, node: process.version });

@@ -1,0 +1,74 @@
+// Medians over runs, ratios to Sluice, and the markdown table the bench prints and saves.
+import type { Measured } from './child.js';
+
+export interface Row {
+  suite: 'consume' | 'produce';
+  scenario: string;
+  client: string;
+  runtime: string;
+  runs: Measured[];
+}
+
+export interface Summary {
+  suite: string;
+  scenario: string;
+  client: string;
+  runtime: string;
+  runs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  cpuS: number;
+  maxRssMb: number;
+  /** This client's records/s divided by Sluice's (the baseline row of the same scenario). */
+  ratioToSluice: number | null;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function summarize(rows: Row[], baseline: (r: Summary) => boolean): Summary[] {
+  const out: Summary[] = rows.map((r) => ({
+    suite: r.suite,
+    scenario: r.scenario,
+    client: r.client,
+    runtime: r.runtime,
+    runs: r.runs.length,
+    recordsPerSec: median(r.runs.map((m) => (m.result.records / m.result.ms) * 1000)),
+    mbPerSec: median(r.runs.map((m) => m.result.bytes / 1e6 / (m.result.ms / 1000))),
+    cpuS: median(r.runs.map((m) => m.cpuUserS + m.cpuSysS)),
+    maxRssMb: median(r.runs.map((m) => m.maxRssMb)),
+    ratioToSluice: null,
+  }));
+  for (const s of out) {
+    const base = out.find((b) => b.suite === s.suite && b.scenario === s.scenario && baseline(b));
+    s.ratioToSluice = base ? s.recordsPerSec / base.recordsPerSec : null;
+  }
+  return out;
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function markdown(summaries: Summary[], machine: string[]): string {
+  const lines = [...machine.map((m) => `- ${m}`), ''];
+  const scenarios = [...new Set(summaries.map((s) => `${s.suite}|${s.scenario}`))];
+  for (const key of scenarios) {
+    const [suite, scenario] = key.split('|');
+    lines.push(`### ${suite}: ${scenario}`, '');
+    lines.push(
+      '| client | runtime | records/s | MB/s | CPU s | peak RSS MB | vs Sluice |',
+      '|---|---|---:|---:|---:|---:|---:|',
+    );
+    for (const s of summaries.filter((x) => x.suite === suite && x.scenario === scenario)) {
+      const ratio = s.ratioToSluice === null ? '—' : `${fmt(s.ratioToSluice, 2)}×`;
+      lines.push(
+        `| ${s.client} | ${s.runtime} | ${fmt(s.recordsPerSec)} | ${fmt(s.mbPerSec, 1)} | ${fmt(s.cpuS, 2)} | ${fmt(s.maxRssMb)} | ${ratio} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
