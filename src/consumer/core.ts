@@ -167,7 +167,7 @@ export class ConsumerCore implements GroupHooks {
       }
       await this.offsets.commit(offsets, identity, {
         ...opts,
-        onFenced: (err) => this.membership?.onGenerationFenced(err),
+        onFenced: (err) => this.membership?.onGenerationFenced(err, identity),
       });
       for (const o of offsets) {
         const s = this.states.get(tpKey(o.topic, o.partition));
@@ -240,8 +240,11 @@ export class ConsumerCore implements GroupHooks {
     for (const p of partitions) {
       const s = this.states.get(tpKey(p.topic, p.partition));
       if (!s) continue;
+      // `revoking` (not a version bump) stops fetches and deliveries: the record whose handler is
+      // running now must still count as processed when it returns, so the commit on revoke covers
+      // it. With a bump, a graceful rebalance during an async handler left that record uncommitted
+      // and the next owner processed it again.
       s.revoking = true;
-      s.version++;
       this.ready.delete(s);
       this.fetcher.release(s.dropBuffered());
       states.push(s);

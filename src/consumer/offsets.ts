@@ -85,7 +85,7 @@ export class OffsetClient {
             if (FENCED.has(p.errorCode)) {
               opts.onFenced?.(err);
               throw new CommitFailedError(
-                `Commit rejected for group "${this.groupId}" (${err.name}): the group rebalanced and these partitions may have moved; their records will be redelivered`,
+                `Commit rejected for group "${this.groupId}" (${err.code}): the group rebalanced and these partitions may have moved; their records will be redelivered`,
                 err,
               );
             }

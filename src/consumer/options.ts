@@ -110,8 +110,20 @@ export const consumerOptionSpecs: OptionSpecs = {
 };
 
 export function resolveConsumerOptions(input: unknown): ResolvedConsumerOptions {
-  const o = resolveClientOptions<Record<string, unknown>>('Consumer', input, consumerOptionSpecs);
-  const raw = (o.assignors as Array<string | Assignor> | undefined) ?? ['cooperative-sticky'];
+  // `assignors` mixes names and Assignor objects, which no generic option kind describes (the
+  // generic check saw `['range']` as a 'stringArray', not the spec's 'object', and rejected every
+  // value): it is taken out here and checked below.
+  let given: unknown;
+  let rest = input;
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const { assignors, ...others } = input as Record<string, unknown>;
+    given = assignors;
+    rest = others;
+  }
+  const o = resolveClientOptions<Record<string, unknown>>('Consumer', rest, consumerOptionSpecs);
+  const check = consumerOptionSpecs.assignors!.check!(given);
+  if (given !== undefined && check) throw new ConfigError('assignors', check);
+  const raw = (given as Array<string | Assignor> | undefined) ?? ['cooperative-sticky'];
   const assignors = raw.map((a) => {
     if (typeof a === 'string') {
       const found = builtInAssignors[a];

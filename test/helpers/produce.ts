@@ -110,6 +110,33 @@ export class TestProducer {
     );
   }
 
+  /**
+   * Writes `perPartition` records to each of `partitions` partitions, built batch by batch by
+   * `make(partition, i)` (so a million records never sit in memory at once). Within a partition
+   * batches go one after another, so record `i` lands at offset `i` of an empty partition;
+   * `parallel` partitions are written at the same time (default: all).
+   */
+  async fillGenerated(
+    topic: string,
+    partitions: number,
+    perPartition: number,
+    make: (partition: number, i: number) => TestRecord,
+    opts: { batch?: number; parallel?: number } = {},
+  ): Promise<void> {
+    const batch = opts.batch ?? 500;
+    const queue = Array.from({ length: partitions }, (_, p) => p);
+    const worker = async () => {
+      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+        for (let i = 0; i < perPartition; i += batch) {
+          const records: TestRecord[] = [];
+          for (let j = i; j < Math.min(perPartition, i + batch); j++) records.push(make(p, j));
+          await this.send(topic, p, records);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(partitions, opts.parallel ?? partitions) }, worker));
+  }
+
   close(): void {
     this.cluster.close();
   }

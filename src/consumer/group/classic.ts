@@ -81,7 +81,17 @@ export class ClassicGroupMember implements GroupMembership {
   }
 
   /** A commit said the generation is gone: stop using it and rejoin. */
-  onGenerationFenced(err: KafkaError): void {
+  onGenerationFenced(err: KafkaError, sentWith?: CommitIdentity): void {
+    // Only a rejection of the generation we are in now means anything. An auto-commit sent with
+    // generation G queues at the coordinator behind our JoinGroup (one request at a time per
+    // connection) and comes back ILLEGAL_GENERATION after we joined G+1; a commit sent between our
+    // JoinGroup and SyncGroup comes back REBALANCE_IN_PROGRESS. Treating either as "generation lost"
+    // left generationValid false after the SyncGroup succeeded (the rejoin request was swallowed by
+    // the join in progress), so every later commit — including commit-on-revoke — was refused and
+    // the next owners re-read from old offsets. Java ignores these too (ConsumerCoordinator).
+    if (err.errorCode === 27) return;
+    if (sentWith && (sentWith.generationIdOrMemberEpoch !== this.generationId || sentWith.memberId !== this.memberId))
+      return;
     if (err.errorCode === 25) this.memberId = '';
     this.generationValid = false;
     this.requestRejoin('generation lost');

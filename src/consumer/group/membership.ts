@@ -30,8 +30,8 @@ export interface GroupMembership {
   /** Null while no generation/epoch is valid: then nothing may be committed (DESIGN invariant 5). */
   commitIdentity(): CommitIdentity | null;
   ownedPartitions(): TopicPartition[];
-  /** A commit was rejected because the generation or epoch is stale. */
-  onGenerationFenced(err: Error): void;
+  /** A commit sent with `sentWith` was rejected because the generation or epoch is stale. */
+  onGenerationFenced(err: Error, sentWith?: CommitIdentity): void;
   /** Revokes (commits) owned partitions and leaves the group. */
   stop(leaveTimeoutMs: number): Promise<void>;
 }
