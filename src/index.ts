@@ -1,3 +1,34 @@
+// Admin
+export { Admin, type AdminOptions } from './admin/admin.js';
+export { AdminError, type ItemFailure } from './admin/errors.js';
+export type { CallOptions } from './admin/per-item.js';
+export type {
+  AlterConfigsInput,
+  BrokerDescription,
+  ClusterDescription,
+  ConfigChange,
+  ConfigEntry,
+  ConfigResource,
+  ConfigResourceType,
+  CreatedTopic,
+  CreateTopicsOptions,
+  GroupDescription,
+  GroupLag,
+  GroupMember,
+  GroupOffset,
+  GroupType,
+  ListedGroup,
+  ListedOffset,
+  NewPartitions,
+  NewTopic,
+  OffsetQuery,
+  OffsetSpecName,
+  OffsetToAlter,
+  PartitionDescription,
+  PartitionLag,
+  ResourceConfigs,
+  TopicDescription,
+} from './admin/types.js';
 export { TimeoutError } from './cluster/deadline.js';
 export type { ClientOptions } from './cluster/options.js';
 export {
@@ -23,6 +54,30 @@ export { ConfigError, isRetriable, SluiceError } from './errors.js';
 export { AbortedError, AuthenticationError, ConnectionError, RequestTimeoutError } from './network/errors.js';
 export type { SaslOptions } from './network/sasl/index.js';
 export type { TlsOptions } from './network/transport.js';
+// Producer
+export {
+  DeliveryTimeoutError,
+  NotDeliveredError,
+  ProducerClosedError,
+  ProducerFencedError,
+  ProducerStateError,
+  RecordTooLargeError,
+  TransactionAbortRequiredError,
+} from './producer/errors.js';
+export type { ProducerOptions } from './producer/options.js';
+export { murmur2, partitionForKey } from './producer/partitioner.js';
+export { Producer, type ProducerCloseOptions, type SendOffsetsInput } from './producer/producer.js';
+export type {
+  Bytes,
+  ConsumerGroupMetadata,
+  Message,
+  MessageHeaders,
+  OffsetToSend,
+  Partitioner,
+  PartitionerInput,
+  RecordMetadata,
+  SendInput,
+} from './producer/types.js';
 export { CompressionError, UnsupportedCompressionError } from './protocol/compression/index.js';
 export { isKafkaError, KafkaError } from './protocol/errors.js';
 export { ProtocolDecodeError } from './protocol/reader.js';

@@ -93,10 +93,10 @@ export function ensurePeers(want: { node24: boolean; confluent: boolean }): Peer
 }
 
 function ensureDebianPackages(pkgs: string[]): void {
+  const statusFormat = '-f=$' + '{Status}'; // dpkg-query's own field syntax, not a template
   const missing = pkgs.filter((p) => {
     try {
-      run('dpkg-query', ['-W', '-f=${Status}', p]);
-      return !run('dpkg-query', ['-W', '-f=${Status}', p]).includes('install ok installed');
+      return !run('dpkg-query', ['-W', statusFormat, p]).includes('install ok installed');
     } catch {
       return true;
     }

@@ -4,10 +4,12 @@ import { backoffDelay, sleep } from './backoff.js';
 import type { BrokerAddress, ResolvedClientOptions } from './options.js';
 
 /**
- * Why a connection is used. Each purpose gets its own socket per broker, so a fetch parked for
- * `fetch.max.wait.ms` never delays a heartbeat or a commit queued behind it (DESIGN invariant 6).
+ * Why a connection is used. Each purpose gets its own socket per broker, because a broker handles
+ * one request at a time per connection: a fetch parked for `fetch.max.wait.ms` must not delay a
+ * heartbeat (DESIGN invariant 6), and a JoinGroup parked for the whole rebalance (`rebalance`) must
+ * not delay the commits and heartbeats on `group`.
  */
-export type ConnectionPurpose = 'fetch' | 'group' | 'produce' | 'general';
+export type ConnectionPurpose = 'fetch' | 'group' | 'rebalance' | 'produce' | 'general';
 
 interface Failure {
   count: number;

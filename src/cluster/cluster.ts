@@ -145,8 +145,13 @@ export class Cluster {
   }
 
   /** Connection to the coordinator of `key` (group, transactional id or share group). */
-  coordinatorConnection(type: CoordinatorType, key: string, signal?: AbortSignal): Promise<Connection> {
-    return this.coordinators.connection(type, key, signal);
+  coordinatorConnection(
+    type: CoordinatorType,
+    key: string,
+    signal?: AbortSignal,
+    purpose: ConnectionPurpose = 'group',
+  ): Promise<Connection> {
+    return this.coordinators.connection(type, key, signal, purpose);
   }
 
   /**

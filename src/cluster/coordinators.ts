@@ -1,6 +1,7 @@
 import type { Connection } from '../network/connection.js';
 import { kafkaError } from '../protocol/errors.js';
 import { FindCoordinator } from '../protocol/generated/index.js';
+import type { ConnectionPurpose } from './brokers.js';
 import type { Cluster } from './cluster.js';
 import type { BrokerAddress } from './options.js';
 
@@ -25,14 +26,19 @@ export class Coordinators {
 
   constructor(private readonly cluster: Cluster) {}
 
-  /** A connection (purpose `group`) to the coordinator, found with retries and backoff. */
-  connection(type: CoordinatorType, key: string, signal?: AbortSignal): Promise<Connection> {
+  /** A connection to the coordinator (default purpose `group`), found with retries and backoff. */
+  connection(
+    type: CoordinatorType,
+    key: string,
+    signal?: AbortSignal,
+    purpose: ConnectionPurpose = 'group',
+  ): Promise<Connection> {
     return this.cluster.retry(
       `Finding the ${type} coordinator for "${key}"`,
       async (_attempt, s) => {
         const addr = await this.find(type, key);
         try {
-          return await this.cluster.pool.get(addr, 'group', s);
+          return await this.cluster.pool.get(addr, purpose, s);
         } catch (err) {
           this.invalidate(type, key);
           throw err;

@@ -123,11 +123,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Moves a partition's position; records already buffered for it are dropped. */
   seek(target: SeekTarget): void {
     const s = this.requireState(target.topic, target.partition);
-    this.core.fetcher.release(s.dropBuffered());
+    this.core.fetcher.releaseChunks(s.dropBuffered());
     if ('offset' in target) {
       if (!Number.isInteger(target.offset) || target.offset < 0)
         throw new ConfigError('offset', `must be an integer >= 0, got ${target.offset}`);
-      s.seek(target.offset);
+      this.core.fetcher.releaseChunks(s.seek(target.offset));
       s.processed = target.offset;
       this.core.fetcher.wake();
       return;

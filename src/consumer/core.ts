@@ -41,6 +41,8 @@ export class ConsumerCore implements GroupHooks {
   callingHandler: PartitionState | undefined;
   /** The partition whose handler called `close()`; nothing waits for it to become idle. */
   closeCaller: PartitionState | undefined;
+  /** How delivery decodes chunks (`isolation.level`, `check.crcs`). */
+  readonly decodeOptions: { isolationLevel: 0 | 1; checkCrcs: boolean };
   /** First fatal error; the delivery loop stops and rethrows it. */
   failure: Error | undefined;
   private commitChain: Promise<void> = Promise.resolve();
@@ -49,6 +51,7 @@ export class ConsumerCore implements GroupHooks {
   constructor(readonly o: ResolvedConsumerOptions) {
     this.cluster = new Cluster(o);
     this.offsets = o.groupId ? new OffsetClient(this.cluster, o.groupId) : undefined;
+    this.decodeOptions = { isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0, checkCrcs: o.checkCrcs };
     this.fetcher = new Fetcher(
       this.cluster,
       {
@@ -71,7 +74,7 @@ export class ConsumerCore implements GroupHooks {
             policy: o.autoOffsetReset,
           });
           s.reset = this.resetTarget(s, 'the fetch position is out of range');
-          this.fetcher.release(s.dropBuffered());
+          this.fetcher.releaseChunks(s.dropBuffered());
           this.resolvePositions([s]).catch((err) => this.fail(err));
         },
         onError: (err) => this.fail(err),
@@ -246,7 +249,7 @@ export class ConsumerCore implements GroupHooks {
       // and the next owner processed it again.
       s.revoking = true;
       this.ready.delete(s);
-      this.fetcher.release(s.dropBuffered());
+      this.fetcher.releaseChunks(s.dropBuffered());
       states.push(s);
     }
     return states;
@@ -331,7 +334,7 @@ export class ConsumerCore implements GroupHooks {
           s.reset = 'latest';
           continue;
         }
-        s.seek(a.offset, -1);
+        this.fetcher.releaseChunks(s.seek(a.offset, -1));
         if (s.processed < 0) s.processed = a.offset;
       }
       if (missing.length) await this.resolvePositions(missing, signal);

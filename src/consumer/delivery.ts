@@ -1,5 +1,6 @@
 import type { ConsumerCore } from './core.js';
 import { HandlerError } from './errors.js';
+import { decodeChunk } from './fetch-records.js';
 import type { FetchedChunk, PartitionState } from './partition-state.js';
 import type { ConsumerRecord } from './record.js';
 
@@ -39,6 +40,11 @@ export interface RunOptions {
   /** Aborting stops the consumer gracefully (like `close()`). */
   signal?: AbortSignal;
 }
+
+/** Records a partition gets per turn before its worker moves on to the next ready partition. */
+const TURN_RECORDS = 500;
+/** Most time handlers run without giving the event loop a turn (timers, sockets). */
+const YIELD_EVERY_MS = 10;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -86,17 +92,46 @@ export class Delivery {
       } finally {
         core.release(s);
       }
+      await this.maybeYield();
     }
+  }
+
+  /**
+   * Synchronous handlers (or promises that are already resolved) never give the event loop a turn,
+   * and heartbeats, auto-commits and fetch responses would wait until the whole buffer is drained.
+   * Every few milliseconds of handler work, yield to the event loop once.
+   */
+  private lastYield = performance.now();
+  private async maybeYield(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
+  }
+
+  /** The next chunk of `s` with its records decoded, or undefined (a corrupt batch fails the consumer). */
+  private currentChunk(s: PartitionState): (FetchedChunk & { records: ConsumerRecord[] }) | undefined {
+    const chunk = s.queue[0];
+    if (!chunk) return undefined;
+    if (!chunk.records) {
+      const { records, error } = decodeChunk(s.topic, s.partition, chunk, this.core.decodeOptions);
+      chunk.records = records;
+      chunk.error = error;
+      chunk.data = null;
+    }
+    return chunk as FetchedChunk & { records: ConsumerRecord[] };
   }
 
   private async messages(s: PartitionState, handler: EachMessage): Promise<void> {
     const core = this.core;
-    const chunk = s.queue[0];
+    const chunk = this.currentChunk(s);
     if (!chunk) return;
     const version = s.version;
     const ctx: HandlerContext = { signal: this.signal };
     const records = chunk.records;
-    for (let i = chunk.next; i < records.length; i++) {
+    // A turn ends after TURN_RECORDS records, so partitions sharing a worker take turns.
+    const end = Math.min(records.length, chunk.next + TURN_RECORDS);
+    for (let i = chunk.next; i < end; i++) {
       if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
       const record = records[i]!;
       try {
@@ -108,6 +143,7 @@ export class Delivery {
           core.callingHandler = undefined;
         }
         if (isThenable(r)) await r;
+        else if ((i & 255) === 255) await this.maybeYield();
       } catch (err) {
         core.fail(new HandlerError(record.topic, record.partition, record.offset, err));
         return;
@@ -121,44 +157,58 @@ export class Delivery {
 
   private async batch(s: PartitionState, handler: EachBatch): Promise<void> {
     const core = this.core;
-    const chunk = s.queue[0];
-    if (!chunk || this.stopping || core.failure) return;
+    if (this.stopping || core.failure) return;
+    const chunk = this.currentChunk(s);
+    if (!chunk) return;
     const version = s.version;
-    const records = chunk.next === 0 ? chunk.records : chunk.records.slice(chunk.next);
-    const byOffset = (offset: number) => records.find((r) => r.offset === offset);
-    const ctx: BatchContext = {
-      signal: this.signal,
-      resolveOffset: (offset) => {
-        const r = byOffset(offset);
-        if (r && s.version === version && offset + 1 > s.processed) core.markProcessed(s, r.offset, r.leaderEpoch);
-      },
-    };
-    try {
-      core.callingHandler = s;
-      let r: unknown;
+    const all = chunk.records;
+    const records = chunk.next === 0 ? all : all.slice(chunk.next);
+    if (records.length > 0) {
+      const byOffset = (offset: number) => records.find((r) => r.offset === offset);
+      const ctx: BatchContext = {
+        signal: this.signal,
+        resolveOffset: (offset) => {
+          const r = byOffset(offset);
+          if (r && s.version === version && offset + 1 > s.processed) core.markProcessed(s, r.offset, r.leaderEpoch);
+        },
+      };
       try {
-        r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
-      } finally {
-        core.callingHandler = undefined;
+        core.callingHandler = s;
+        let r: unknown;
+        try {
+          r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
+        } finally {
+          core.callingHandler = undefined;
+        }
+        if (isThenable(r)) await r;
+      } catch (err) {
+        const failedAt = s.processed >= 0 && s.version === version ? s.processed : records[0]!.offset;
+        core.fail(new HandlerError(s.topic, s.partition, failedAt, err));
+        return;
       }
-      if (isThenable(r)) await r;
-    } catch (err) {
-      const failedAt = s.processed >= 0 && s.version === version ? s.processed : records[0]!.offset;
-      core.fail(new HandlerError(s.topic, s.partition, failedAt, err));
-      return;
+      if (s.version !== version) return;
+      const last = records[records.length - 1]!;
+      core.markProcessed(s, last.offset, last.leaderEpoch);
     }
-    if (s.version !== version) return;
-    const last = records[records.length - 1]!;
-    core.markProcessed(s, last.offset, last.leaderEpoch);
-    chunk.next = chunk.records.length;
+    chunk.next = all.length;
     this.finishChunk(s, chunk);
   }
 
-  /** Drops a fully delivered chunk and frees its buffer space (unless a seek already dropped it). */
-  finishChunk(s: PartitionState, chunk: FetchedChunk): void {
-    if (chunk.next < chunk.records.length || s.queue[0] !== chunk) return;
+  /**
+   * Drops a fully delivered chunk and frees its buffer space (unless a seek already dropped it).
+   * Everything below the chunk's end is now done — delivered, or a transaction marker or aborted
+   * record that is never delivered — so the processed offset moves past it.
+   */
+  finishChunk(s: PartitionState, chunk: FetchedChunk & { records: ConsumerRecord[] }): void {
+    // A seek or revocation may have dropped (and released) the chunk while a handler ran.
+    if (s.queue[0] !== chunk || chunk.released || chunk.next < chunk.records.length) return;
     s.queue.shift();
-    this.core.fetcher.release(chunk.bytes);
+    if (chunk.error) {
+      this.core.fail(chunk.error);
+    } else if (chunk.nextOffset > s.processed) {
+      this.core.markProcessed(s, chunk.nextOffset - 1, chunk.lastEpoch);
+    }
+    this.core.fetcher.releaseChunks([chunk]);
   }
 
   /**
@@ -168,8 +218,10 @@ export class Delivery {
    */
   iterator(): AsyncIterator<ConsumerRecord> {
     const core = this.core;
+    type Decoded = FetchedChunk & { records: ConsumerRecord[] };
     let current: PartitionState | undefined;
-    let handedOut: { s: PartitionState; version: number; chunk: FetchedChunk; record: ConsumerRecord } | undefined;
+    let turn = 0;
+    let handedOut: { s: PartitionState; version: number; chunk: Decoded; record: ConsumerRecord } | undefined;
     const settlePrevious = () => {
       if (!handedOut) return;
       const { s, version, chunk, record } = handedOut;
@@ -186,6 +238,7 @@ export class Delivery {
     return {
       next: async (): Promise<IteratorResult<ConsumerRecord>> => {
         settlePrevious();
+        await this.maybeYield();
         for (;;) {
           if (core.failure) {
             releaseCurrent();
@@ -196,14 +249,23 @@ export class Delivery {
             return { done: true, value: undefined };
           }
           const s = current;
-          const chunk = s?.queue[0];
-          if (s && chunk && !s.revoking && !s.paused && chunk.next < chunk.records.length) {
-            const record = chunk.records[chunk.next]!;
-            handedOut = { s, version: s.version, chunk, record };
-            return { done: false, value: record };
+          if (s && !s.revoking && !s.paused && turn < TURN_RECORDS) {
+            const chunk = this.currentChunk(s);
+            if (chunk && chunk.next < chunk.records.length) {
+              const record = chunk.records[chunk.next]!;
+              handedOut = { s, version: s.version, chunk, record };
+              turn++;
+              return { done: false, value: record };
+            }
+            if (chunk) {
+              // Nothing left to deliver in it (or only markers/aborted records): done with it.
+              this.finishChunk(s, chunk);
+              continue;
+            }
           }
-          // Done with this partition's chunk: let others have a turn.
+          // This partition had its turn (or has nothing): let the others have theirs.
           releaseCurrent();
+          turn = 0;
           current = core.takeReady();
           if (!current) await core.waitForData(this.signal);
         }

@@ -1,41 +1,27 @@
-import type { FetchResponseAbortedTransaction } from '../protocol/generated/index.js';
+import type { SluiceError } from '../errors.js';
 import { decodeRecordBatches } from '../protocol/records/decode.js';
-import type { PartitionState } from './partition-state.js';
+import type { FetchedChunk } from './partition-state.js';
 import type { ConsumerRecord } from './record.js';
 
-export interface DecodedFetch {
-  records: ConsumerRecord[];
-  /** Offset to fetch next: after the last complete batch (even when it held nothing for us). */
-  nextOffset: number;
-  /** Leader epoch of the last complete batch. */
-  lastEpoch: number;
-}
-
 /**
- * Turns one partition's `records` blob into the records the application sees:
- *  - control batches (transaction markers) are skipped, their offsets still consumed;
+ * Decodes a chunk's batches into the records the application sees (on delivery, not on fetch):
+ *  - control batches (transaction markers) are skipped;
  *  - under read_committed, batches of aborted transactions are dropped (Java's CompletedFetch
  *    logic: an aborted transaction becomes active at its first offset and ends at its ABORT marker);
- *  - records below the fetch offset (a compressed batch can start earlier) are dropped;
- *  - a partial trailing batch is normal (KIP-74) and is fetched again next time.
- * A corrupt batch after good ones: the good records are returned, then the error is thrown on the
- * next fetch of that offset — nothing is skipped.
+ *  - records below the fetch offset (a compressed batch can start earlier) are dropped.
+ * A corrupt batch after good ones: the good records are returned with the error, which the consumer
+ * raises once they are processed — nothing after it is skipped or committed.
  */
-export function toConsumerRecords(
-  state: PartitionState,
-  data: Buffer,
-  aborted: FetchResponseAbortedTransaction[] | null,
+export function decodeChunk(
+  topic: string,
+  partition: number,
+  chunk: FetchedChunk,
   o: { isolationLevel: 0 | 1; checkCrcs: boolean },
-): DecodedFetch {
-  const fetchOffset = state.position;
-  const decoded = decodeRecordBatches(data, {
-    topic: state.topic,
-    partition: state.partition,
-    verifyCrc: o.checkCrcs,
-    partialOnError: true,
-  });
-  if (decoded.error && decoded.batches.length === 0) throw decoded.error;
-
+): { records: ConsumerRecord[]; error: SluiceError | undefined } {
+  const data = chunk.data;
+  if (!data) return { records: [], error: undefined };
+  const decoded = decodeRecordBatches(data, { topic, partition, verifyCrc: o.checkCrcs, partialOnError: true });
+  const aborted = chunk.aborted;
   const txns =
     o.isolationLevel === 1 && aborted?.length
       ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
@@ -43,14 +29,10 @@ export function toConsumerRecords(
   let nextTxn = 0;
   const abortedProducers = new Set<number>();
   const records: ConsumerRecord[] = [];
-  let nextOffset = fetchOffset;
-  let lastEpoch = state.lastFetchedEpoch;
-  const { topic, partition } = state;
+  const fetchOffset = chunk.fetchOffset;
 
   for (const batch of decoded.batches) {
     const last = batch.baseOffset + batch.lastOffsetDelta;
-    nextOffset = last + 1;
-    lastEpoch = batch.partitionLeaderEpoch;
     if (txns && batch.isTransactional) {
       while (nextTxn < txns.length && Number(txns[nextTxn]!.firstOffset) <= last) {
         abortedProducers.add(Number(txns[nextTxn]!.producerId));
@@ -77,5 +59,5 @@ export function toConsumerRecords(
       });
     }
   }
-  return { records, nextOffset, lastEpoch };
+  return { records, error: decoded.error };
 }

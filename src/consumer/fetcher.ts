@@ -1,11 +1,13 @@
 import { backoffDelay, sleep } from '../cluster/backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { SluiceError } from '../errors.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { Fetch, type FetchRequestFetchTopic, type FetchResponsePartitionData } from '../protocol/generated/index.js';
 import { ZERO_UUID } from '../protocol/reader.js';
-import { toConsumerRecords } from './fetch-records.js';
+import { decodeRecordBatches } from '../protocol/records/decode.js';
+import { scanRecordBatches } from '../protocol/records/scan.js';
 import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js';
-import type { PartitionState } from './partition-state.js';
+import type { FetchedChunk, FetchedFrame, PartitionState } from './partition-state.js';
 
 export interface FetcherOptions {
   /** `fetch.min.bytes` */
@@ -102,11 +104,23 @@ export class Fetcher {
     }
   }
 
-  /** The application finished with `bytes` of buffered records. */
-  release(bytes: number): void {
-    this.buffered -= bytes;
-    if (this.buffered < 0) this.buffered = 0;
-    this.wake();
+  /**
+   * The application is done with these chunks (delivered, or dropped by a seek or revocation). A
+   * fetch response leaves the buffer when its last chunk is done.
+   */
+  releaseChunks(chunks: Iterable<FetchedChunk>): void {
+    let freed = false;
+    for (const c of chunks) {
+      if (c.released) continue;
+      c.released = true;
+      c.data = null;
+      c.records = null;
+      if (--c.frame.pending === 0) {
+        this.buffered -= c.frame.bytes;
+        freed = true;
+      }
+    }
+    if (freed) this.wake();
   }
 
   async stop(): Promise<void> {
@@ -228,20 +242,27 @@ export class Fetcher {
     }
     session.onResponse(res.sessionId);
     let refresh = false;
+    const frame: FetchedFrame = { bytes: 0, pending: 0 };
     for (const t of res.responses) {
       for (const p of t.partitions) {
         const id = useIds ? t.topicId : t.topic;
         const asked = session.lookup(id, p.partitionIndex);
         const state = byKey.get(`${id}\u0000${p.partitionIndex}`);
         if (!asked || !state) continue;
-        if (this.handlePartition(state, asked, p)) refresh = true;
+        if (this.handlePartition(state, asked, p, frame)) refresh = true;
       }
     }
+    this.buffered += frame.bytes;
     if (refresh) await this.cluster.refreshMetadata().catch(() => {});
   }
 
   /** Applies one partition's answer. Returns true when metadata must be refreshed. */
-  private handlePartition(state: PartitionState, asked: SessionPartition, p: FetchResponsePartitionData): boolean {
+  private handlePartition(
+    state: PartitionState,
+    asked: SessionPartition,
+    p: FetchResponsePartitionData,
+    frame: FetchedFrame,
+  ): boolean {
     // A seek, reset or revocation since the request makes this data stale: drop it.
     if (state.version !== asked.version || state.position !== asked.fetchOffset || state.revoking) return false;
     state.highWatermark = Number(p.highWatermark);
@@ -270,29 +291,53 @@ export class Fetcher {
       // KIP-320: the log was truncated below our position (unclean leader election): go back to
       // where the new leader's log agrees with what we fetched.
       const end = Number(p.divergingEpoch.endOffset);
-      state.seek(Math.min(end, state.position), p.divergingEpoch.epoch);
+      this.releaseChunks(state.seek(Math.min(end, state.position), p.divergingEpoch.epoch));
       return false;
     }
     const records = p.records;
     if (!records || records.length === 0) return false;
-    let result: ReturnType<typeof toConsumerRecords>;
-    try {
-      result = toConsumerRecords(state, records, p.abortedTransactions, this.o);
-    } catch (err) {
-      this.events.onError(err as Error, state);
+    // Only the batch headers are read here; records are decoded when delivered.
+    const scan = scanRecordBatches(records);
+    if (scan.batches === 0) {
+      this.events.onError(noWholeBatchError(state, records, scan.corrupt), state);
       return false;
     }
-    if (result.nextOffset > state.position) {
-      state.position = result.nextOffset;
-      state.lastFetchedEpoch = result.lastEpoch;
+    if (scan.nextOffset > state.position) {
+      state.position = scan.nextOffset;
+      state.lastFetchedEpoch = scan.lastEpoch;
     }
-    if (result.records.length) {
-      state.queue.push({ records: result.records, next: 0, bytes: records.length });
-      this.buffered += records.length;
-      this.events.onData(state);
-    }
+    frame.bytes += records.length;
+    frame.pending++;
+    state.queue.push({
+      data: records.subarray(0, scan.completeBytes),
+      aborted: p.abortedTransactions,
+      fetchOffset: asked.fetchOffset,
+      nextOffset: scan.nextOffset,
+      lastEpoch: scan.lastEpoch,
+      records: null,
+      error: undefined,
+      next: 0,
+      frame,
+      released: false,
+    });
+    this.events.onData(state);
     return false;
   }
+}
+
+/** Why a non-empty `records` blob held no whole batch: a corrupt header, or a batch over the fetch limit. */
+function noWholeBatchError(state: PartitionState, records: Buffer, corrupt: boolean): Error {
+  if (corrupt) {
+    try {
+      decodeRecordBatches(records, { topic: state.topic, partition: state.partition });
+    } catch (err) {
+      return err as Error;
+    }
+  }
+  return new SluiceError(
+    `${state.topic}-${state.partition}: the record batch at offset ${state.position} is larger than maxPartitionFetchBytes allows (${records.length} bytes returned)`,
+    { code: 'RECORD_TOO_LARGE' },
+  );
 }
 
 function toTopics(req: SessionRequest, useIds: boolean): FetchRequestFetchTopic[] {

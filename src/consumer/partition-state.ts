@@ -1,13 +1,39 @@
+import type { FetchResponseAbortedTransaction } from '../protocol/generated/index.js';
 import type { ConsumerRecord } from './record.js';
 import { type TopicPartition, tpKey } from './topic-partition.js';
 
-/** Records fetched for one partition in one fetch response, handed out in order. */
+/**
+ * One fetch response's weight in the prefetch buffer. Records are zero-copy views of the response,
+ * so the whole response stays in memory until the last chunk cut from it is done; it is counted
+ * (and released) as a whole.
+ */
+export interface FetchedFrame {
+  bytes: number;
+  /** Chunks of this response not yet done. */
+  pending: number;
+}
+
+/**
+ * One partition's share of one fetch response. Its batches are decoded only when delivery reaches
+ * it, so memory holds raw bytes for the backlog and decoded records for the chunks in hand only.
+ */
 export interface FetchedChunk {
-  records: ConsumerRecord[];
+  /** Whole record batches (a view of the response); null once decoded. */
+  data: Buffer | null;
+  aborted: FetchResponseAbortedTransaction[] | null;
+  /** The offset this chunk was fetched from: records below it (in a compressed batch) are dropped. */
+  fetchOffset: number;
+  /** Offset after the chunk's last batch, and that batch's leader epoch. */
+  nextOffset: number;
+  lastEpoch: number;
+  /** Decoded records, null until delivery reaches the chunk. */
+  records: ConsumerRecord[] | null;
+  /** A corrupt batch found after `records`: raised once they are processed. */
+  error: Error | undefined;
   /** Index of the next record to hand out. */
   next: number;
-  /** Bytes this chunk holds in the prefetch buffer (released when the chunk is fully processed). */
-  bytes: number;
+  frame: FetchedFrame;
+  released: boolean;
 }
 
 /** Where to start a partition that has no usable position. */
@@ -68,8 +94,11 @@ export class PartitionState implements TopicPartition {
     return this.queue.length > 0 && !this.paused && !this.revoking;
   }
 
-  /** Moves the fetch position (seek); buffered and in-flight data for the old position is dropped. */
-  seek(offset: number, leaderEpoch = -1): number {
+  /**
+   * Moves the fetch position (seek); data fetched for the old position is dropped (returned, for
+   * the caller to release from the buffer), and responses in flight are ignored.
+   */
+  seek(offset: number, leaderEpoch = -1): FetchedChunk[] {
     this.position = offset;
     this.lastFetchedEpoch = leaderEpoch;
     this.reset = null;
@@ -77,12 +106,9 @@ export class PartitionState implements TopicPartition {
     return this.dropBuffered();
   }
 
-  /** Clears buffered chunks; returns the bytes released. */
-  dropBuffered(): number {
-    let bytes = 0;
-    for (const c of this.queue) bytes += c.bytes;
-    this.queue.length = 0;
-    return bytes;
+  /** Removes the buffered chunks and returns them (release them with `Fetcher.releaseChunks`). */
+  dropBuffered(): FetchedChunk[] {
+    return this.queue.splice(0, this.queue.length);
   }
 
   /** Records fetched but not yet handed out, plus the partition's lag against the high watermark. */

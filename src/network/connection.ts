@@ -31,6 +31,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** False for requests the broker never answers (Produce with acks=0). */
   expectResponse?: boolean;
+  /** Expected frame size, so a large request (Produce) is built without growing its buffer step by step. */
+  sizeHint?: number;
   signal?: AbortSignal | undefined;
 }
 
@@ -153,7 +155,7 @@ export class Connection extends EventEmitter {
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
     let frame: Buffer;
     try {
-      frame = this.encode(api, version, correlationId, body);
+      frame = this.encode(api, version, correlationId, body, opts.sizeHint);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -230,8 +232,14 @@ export class Connection extends EventEmitter {
     return cap === undefined ? v : Math.min(v, cap);
   }
 
-  private encode(api: ApiDef<unknown, unknown>, version: number, correlationId: number, body: unknown): Buffer {
-    const w = new Writer(256);
+  private encode(
+    api: ApiDef<unknown, unknown>,
+    version: number,
+    correlationId: number,
+    body: unknown,
+    sizeHint = 256,
+  ): Buffer {
+    const w = new Writer(sizeHint);
     const sizeAt = w.reserveInt32();
     encodeRequestHeader(w, requestHeaderVersion(api, version), {
       requestApiKey: api.key,

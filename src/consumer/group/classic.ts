@@ -171,8 +171,8 @@ export class ClassicGroupMember implements GroupMembership {
     if (owned.length) await this.hooks.lose(owned, `${err.name} from the coordinator`);
   }
 
-  private coordinator(signal?: AbortSignal): Promise<Connection> {
-    return this.cluster.coordinatorConnection('group', this.o.groupId, signal ?? this.abort.signal);
+  private coordinator(signal?: AbortSignal, purpose: 'group' | 'rebalance' = 'group'): Promise<Connection> {
+    return this.cluster.coordinatorConnection('group', this.o.groupId, signal ?? this.abort.signal, purpose);
   }
 
   private async heartbeat(): Promise<void> {
@@ -216,7 +216,10 @@ export class ClassicGroupMember implements GroupMembership {
       this.owned.clear();
       await this.hooks.revoke(owned, `rebalance (${reason})`);
     }
-    const conn = await this.coordinator();
+    // JoinGroup waits at the coordinator until every member joined (up to the rebalance timeout), and
+    // a broker serves one request at a time per connection: on its own connection it does not hold
+    // up heartbeats or the commits that keep partitions flowing during a cooperative rebalance.
+    const conn = await this.coordinator(undefined, 'rebalance');
     const topics = this.o.topics();
     this.joinedTopics = topics;
     const owned = this.ownedPartitions();
