@@ -43,6 +43,8 @@ export interface RunOptions {
 
 /** Records a partition gets per turn before its worker moves on to the next ready partition. */
 const TURN_RECORDS = 500;
+/** Heap a decoded record costs beyond its raw bytes (record object, key/value views, header array). */
+const DECODED_RECORD_BYTES = 160;
 /** Most time handlers run without giving the event loop a turn (timers, sockets). */
 const YIELD_EVERY_MS = 10;
 
@@ -118,6 +120,8 @@ export class Delivery {
       chunk.records = records;
       chunk.error = error;
       chunk.data = null;
+      // Decoded records take heap beyond the raw bytes: count them in the buffer too.
+      this.core.fetcher.addDecoded(chunk, records.length * DECODED_RECORD_BYTES);
     }
     return chunk as FetchedChunk & { records: ConsumerRecord[] };
   }
@@ -129,8 +133,9 @@ export class Delivery {
     const version = s.version;
     const ctx: HandlerContext = { signal: this.signal };
     const records = chunk.records;
-    // A turn ends after TURN_RECORDS records, so partitions sharing a worker take turns.
-    const end = Math.min(records.length, chunk.next + TURN_RECORDS);
+    // A turn ends after TURN_RECORDS records, so partitions sharing a worker take turns — unless the
+    // buffer is full: then finishing this (decoded) chunk beats decoding another one.
+    const end = this.core.fetcher.full ? records.length : Math.min(records.length, chunk.next + TURN_RECORDS);
     for (let i = chunk.next; i < end; i++) {
       if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
       const record = records[i]!;
@@ -249,7 +254,7 @@ export class Delivery {
             return { done: true, value: undefined };
           }
           const s = current;
-          if (s && !s.revoking && !s.paused && turn < TURN_RECORDS) {
+          if (s && !s.revoking && !s.paused && (turn < TURN_RECORDS || core.fetcher.full)) {
             const chunk = this.currentChunk(s);
             if (chunk && chunk.next < chunk.records.length) {
               const record = chunk.records[chunk.next]!;

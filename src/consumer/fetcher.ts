@@ -104,6 +104,18 @@ export class Fetcher {
     }
   }
 
+  /** Counts a chunk's decoded records against the buffer (released with the chunk). */
+  addDecoded(chunk: FetchedChunk, bytes: number): void {
+    if (chunk.released) return;
+    chunk.decodedBytes += bytes;
+    this.buffered += bytes;
+  }
+
+  /** True when the buffer holds at least `maxBufferedBytes`: fetching waits. */
+  get full(): boolean {
+    return this.buffered >= this.o.maxBufferedBytes;
+  }
+
   /**
    * The application is done with these chunks (delivered, or dropped by a seek or revocation). A
    * fetch response leaves the buffer when its last chunk is done.
@@ -115,6 +127,10 @@ export class Fetcher {
       c.released = true;
       c.data = null;
       c.records = null;
+      if (c.decodedBytes) {
+        this.buffered -= c.decodedBytes;
+        freed = true;
+      }
       if (--c.frame.pending === 0) {
         this.buffered -= c.frame.bytes;
         freed = true;
@@ -318,6 +334,7 @@ export class Fetcher {
       error: undefined,
       next: 0,
       frame,
+      decodedBytes: 0,
       released: false,
     });
     this.events.onData(state);

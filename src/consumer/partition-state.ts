@@ -33,6 +33,8 @@ export interface FetchedChunk {
   /** Index of the next record to hand out. */
   next: number;
   frame: FetchedFrame;
+  /** Estimated heap of the decoded records, counted in the buffer while the chunk is decoded. */
+  decodedBytes: number;
   released: boolean;
 }
 
