@@ -2,16 +2,16 @@
 // Each (scenario, client) is measured `runs` times, with the client order rotated between runs, and
 // the median is reported with the ratio to Sluice. Usage:
 //   node --import tsx bench/consume.ts [--records 1000000] [--runs 3] [--clients sluice,kafkajs] [--node24] [--confluent]
-import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { uniqueName } from '../test/kafka/index.js';
-import { type BenchClient, consumeClients, root } from './lib/clients.js';
+import { buildBench } from './lib/build.js';
+import { type BenchClient, consumeClients } from './lib/clients.js';
 import { javaProduce } from './lib/java-tools.js';
 import { createTopic, type KafkaHandle, startBenchKafka } from './lib/kafka.js';
-import { ensurePeers } from './lib/peers.js';
+import { ensurePeers, type Peers } from './lib/peers.js';
 import { markdown, type Row, type Summary, summarize } from './lib/report.js';
+import { SCENARIOS } from './lib/scenarios.js';
 
 export interface ConsumeBenchOptions {
   records: number;
@@ -21,8 +21,11 @@ export interface ConsumeBenchOptions {
   clients?: string[];
   node24: boolean;
   confluent: boolean;
+  /** Peers already found (run.ts shares them between suites). */
+  peers?: Peers;
   /** Use this broker instead of starting one (the smoke test passes the suite's broker). */
   bootstrap?: string;
+  kafkaVersion?: string;
   log?: (line: string) => void;
 }
 
@@ -30,15 +33,11 @@ export async function runConsumeBench(
   o: ConsumeBenchOptions,
 ): Promise<{ rows: Row[]; summaries: Summary[]; notes: string[]; kafkaVersion: string }> {
   const log = o.log ?? ((l: string) => console.error(l));
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'bench/tsconfig.json')],
-    { stdio: 'inherit' },
-  );
-  const peers = ensurePeers({ node24: o.node24, confluent: o.confluent });
+  buildBench();
+  const peers = o.peers ?? ensurePeers({ node24: o.node24, confluent: o.confluent });
   for (const n of peers.notes) log(`note: ${n}`);
   const clients = consumeClients(peers, o.clients);
-  const kafka: KafkaHandle = await startBenchKafka(o.bootstrap);
+  const kafka: KafkaHandle = await startBenchKafka(o.bootstrap, o.kafkaVersion);
   const rows: Row[] = [];
   try {
     for (const sc of o.scenarios) {
@@ -118,12 +117,7 @@ if (process.argv[1] === import.meta.filename) {
     records: Number(values.records),
     size: Number(values.size),
     runs: Number(values.runs),
-    scenarios: [
-      { partitions: 1, compression: 'none' },
-      { partitions: 12, compression: 'none' },
-      { partitions: 1, compression: 'lz4' },
-      { partitions: 12, compression: 'lz4' },
-    ],
+    scenarios: SCENARIOS,
     clients: values.clients?.split(','),
     node24: values.node24,
     confluent: values.confluent,

@@ -6,16 +6,18 @@
 // one random-letter payload (as ProducerPerformance), 100 records per send() call, 64 calls in flight,
 // default batching (Sluice: linger.ms 5, batch.size 16384, as Java). Java's ProducerPerformance runs with
 // its producer defaults too (batch.size 16384, linger.ms 5) as a reference.
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { uniqueName } from '../test/kafka/index.js';
 import { machineFacts } from './consume.js';
+import { buildBench } from './lib/build.js';
 import { type Measured, measure } from './lib/child.js';
-import { buildDir, root } from './lib/clients.js';
+import { buildDir } from './lib/clients.js';
 import { javaProduce } from './lib/java-tools.js';
 import { createTopic, startBenchKafka } from './lib/kafka.js';
+import { ensurePeers, type Peers } from './lib/peers.js';
 import { markdown, type Row, summarize } from './lib/report.js';
+import { SCENARIOS } from './lib/scenarios.js';
 
 interface Job {
   bootstrap: string;
@@ -33,38 +35,66 @@ interface ProduceClient {
   produce(job: Job): Promise<Measured>;
 }
 
-const v20 = `node ${process.version.slice(1)}`;
-
-function nodeClient(name: string, client: string, codecs?: string[]): ProduceClient {
+function nodeClient(
+  name: string,
+  client: string,
+  node: string,
+  runtime: string,
+  opts: { codecs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): ProduceClient {
   return {
     name,
-    runtime: v20,
-    ...(codecs ? { codecs } : {}),
+    runtime,
+    ...(opts.codecs ? { codecs: opts.codecs } : {}),
     produce: (job) =>
-      measure(process.execPath, [
-        path.join(buildDir, 'bench', 'produce-client.js'),
-        '--client',
-        client,
-        '--bootstrap',
-        job.bootstrap,
-        '--topic',
-        job.topic,
-        '--count',
-        String(job.records),
-        '--size',
-        String(job.size),
-        '--compression',
-        job.compression,
-      ]),
+      measure(
+        node,
+        [
+          path.join(buildDir, 'bench', 'clients', 'produce-client.js'),
+          '--client',
+          client,
+          '--bootstrap',
+          job.bootstrap,
+          '--topic',
+          job.topic,
+          '--count',
+          String(job.records),
+          '--size',
+          String(job.size),
+          '--compression',
+          job.compression,
+        ],
+        { env: { ...process.env, SLUICE_LOG_LEVEL: 'error', ...opts.env } },
+      ),
   };
 }
 
-const CLIENTS: ProduceClient[] = [
-  nodeClient('sluice', 'sluice'),
-  nodeClient('platformatic 1.x', 'platformatic'),
-  // KafkaJS ships gzip only; lz4 needs a native plugin.
-  nodeClient('kafkajs', 'kafkajs', ['none', 'gzip']),
-  {
+/** The producers compared: Node 20 peers, Node 24 runs and confluent-js when available, Java. */
+export function produceClients(peers: Peers, only?: string[]): ProduceClient[] {
+  const v20 = `node ${process.version.slice(1)}`;
+  const list: ProduceClient[] = [
+    nodeClient('sluice', 'sluice', process.execPath, v20),
+    nodeClient('platformatic 1.x', 'platformatic', process.execPath, v20),
+    // KafkaJS ships gzip only; lz4 needs a native plugin.
+    nodeClient('kafkajs', 'kafkajs', process.execPath, v20, { codecs: ['none', 'gzip'] }),
+  ];
+  if (peers.node24) {
+    const v24 = `node ${peers.node24Version}`;
+    list.push(nodeClient('sluice', 'sluice', peers.node24, v24));
+    if (peers.platformatic2) {
+      list.push(
+        nodeClient('platformatic 2.x', 'platformatic', peers.node24, v24, {
+          env: { PLATFORMATIC_KAFKA: peers.platformatic2 },
+        }),
+      );
+    }
+  }
+  if (peers.confluent) {
+    list.push(
+      nodeClient('confluent-js', 'confluent', process.execPath, v20, { env: { CONFLUENT_KAFKA: peers.confluent } }),
+    );
+  }
+  list.push({
     name: 'java ProducerPerformance',
     runtime: 'java 17',
     produce: (job) =>
@@ -73,36 +103,8 @@ const CLIENTS: ProduceClient[] = [
         version: job.kafkaVersion,
         extraProps: { 'batch.size': 16384, 'linger.ms': 5, 'enable.idempotence': 'true' },
       }),
-  },
-];
-
-/** Compiles src and the client with tsc (no transform in the measured processes). */
-function build(): void {
-  const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
-  execFileSync(
-    process.execPath,
-    [
-      tsc,
-      '--ignoreConfig',
-      '--outDir',
-      buildDir,
-      '--rootDir',
-      root,
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-      '--target',
-      'es2022',
-      '--strict',
-      '--skipLibCheck',
-      '--verbatimModuleSyntax',
-      '--types',
-      'node',
-      path.join(root, 'bench', 'produce-client.ts'),
-    ],
-    { stdio: 'inherit' },
-  );
+  });
+  return only ? list.filter((c) => only.some((n) => `${c.name} ${c.runtime}`.includes(n))) : list;
 }
 
 export async function runProduceBench(o: {
@@ -111,20 +113,18 @@ export async function runProduceBench(o: {
   runs: number;
   clients?: string[];
   bootstrap?: string;
+  kafkaVersion?: string;
+  peers?: Peers;
+  scenarios?: { partitions: number; compression: string }[];
   log?: (line: string) => void;
 }) {
   const log = o.log ?? ((l: string) => console.error(l));
-  build();
-  const clients = o.clients ? CLIENTS.filter((c) => o.clients!.some((n) => c.name.includes(n))) : CLIENTS;
-  const kafka = await startBenchKafka(o.bootstrap);
+  buildBench();
+  const clients = produceClients(o.peers ?? { notes: [] }, o.clients);
+  const kafka = await startBenchKafka(o.bootstrap, o.kafkaVersion);
   const rows: Row[] = [];
   try {
-    for (const sc of [
-      { partitions: 1, compression: 'none' },
-      { partitions: 12, compression: 'none' },
-      { partitions: 1, compression: 'lz4' },
-      { partitions: 12, compression: 'lz4' },
-    ]) {
+    for (const sc of o.scenarios ?? SCENARIOS) {
       const scenario = `${o.records.toLocaleString('en-US')} × ${o.size} B, ${sc.partitions} partition${sc.partitions > 1 ? 's' : ''}, ${sc.compression}`;
       const here = clients.filter((c) => !c.codecs || c.codecs.includes(sc.compression));
       const byClient = new Map<ProduceClient, Row>();
@@ -150,7 +150,7 @@ export async function runProduceBench(o: {
           }
           row.runs.push(m);
           log(
-            `${scenario} run ${run + 1} ${client.name}: ${Math.round((m.result.records / m.result.ms) * 1000).toLocaleString('en-US')} records/s, ${(m.result.bytes / 1e6 / (m.result.ms / 1000)).toFixed(1)} MB/s, cpu ${(m.cpuUserS + m.cpuSysS).toFixed(2)} s, rss ${Math.round(m.maxRssMb)} MB`,
+            `${scenario} run ${run + 1} ${client.name} (${client.runtime}): ${Math.round((m.result.records / m.result.ms) * 1000).toLocaleString('en-US')} records/s, ${(m.result.bytes / 1e6 / (m.result.ms / 1000)).toFixed(1)} MB/s, cpu ${(m.cpuUserS + m.cpuSysS).toFixed(2)} s, rss ${Math.round(m.maxRssMb)} MB`,
           );
         }
       }
@@ -159,7 +159,12 @@ export async function runProduceBench(o: {
   } finally {
     await kafka.close();
   }
-  return { summaries: summarize(rows, (s) => s.client === 'sluice'), kafkaVersion: kafka.version };
+  const baseline = `node ${process.version.slice(1)}`;
+  return {
+    rows,
+    summaries: summarize(rows, (s) => s.client === 'sluice' && s.runtime === baseline),
+    kafkaVersion: kafka.version,
+  };
 }
 
 if (process.argv[1] === import.meta.filename) {
@@ -169,9 +174,12 @@ if (process.argv[1] === import.meta.filename) {
       size: { type: 'string', default: '100' },
       runs: { type: 'string', default: '3' },
       clients: { type: 'string' },
+      node24: { type: 'boolean', default: false },
+      confluent: { type: 'boolean', default: false },
     },
   });
   const res = await runProduceBench({
+    peers: ensurePeers({ node24: values.node24, confluent: values.confluent }),
     records: Number(values.records),
     size: Number(values.size),
     runs: Number(values.runs),

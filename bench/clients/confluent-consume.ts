@@ -24,8 +24,14 @@ const { KafkaJS } = createRequire(import.meta.url)(process.env.CONFLUENT_KAFKA!)
   };
 };
 const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: bootstrap.split(','), logLevel: KafkaJS.logLevel.NOTHING } });
-const consumer = kafka.consumer({ kafkaJS: { groupId: group, fromBeginning: true, autoCommit: false } });
 const tally = new Tally();
+// librdkafka's rebalance callback; -175 is ERR__ASSIGN_PARTITIONS.
+const consumer = kafka.consumer({
+  kafkaJS: { groupId: group, fromBeginning: true, autoCommit: false },
+  rebalance_cb: (err: { code: number }) => {
+    if (err.code === -175) tally.ready();
+  },
+});
 await consumer.connect();
 await consumer.subscribe({ topics: [topic] });
 await new Promise<void>((resolve, reject) => {

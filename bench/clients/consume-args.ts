@@ -24,24 +24,47 @@ export function consumeArgs() {
   };
 }
 
-/** Counts records and value bytes and remembers when the first and last arrived. */
+/**
+ * Counts records and value bytes. The clock starts when the client has its partitions (its group
+ * join or assignment callback) — the start of fetching — and stops at the last record, so a client
+ * that fetches a lot before calling the handler is not credited with a short first-to-last window.
+ * Java's ConsumerPerformance measures the same way (its fetch time excludes the group join).
+ */
 export class Tally {
   records = 0;
   bytes = 0;
   first = 0;
   last = 0;
+  started = 0;
 
-  /** Touches the value (so no client can skip decoding); true once `count` records arrived. */
+  /** The client has its assignment: fetching starts now (first call wins). */
+  ready(): void {
+    if (this.started === 0) this.started = performance.now();
+  }
+
+  /**
+   * Touches the value (so no client can skip decoding); true once `count` records arrived. The clock
+   * is read only at the first and the last record, so the tally costs every client the same little.
+   */
   add(value: { length: number } | null | undefined, count: number): boolean {
-    const now = performance.now();
-    if (this.records === 0) this.first = now;
+    if (this.records === 0) this.first = performance.now();
     this.records++;
     this.bytes += value ? value.length : 0;
-    this.last = now;
-    return this.records >= count;
+    if (this.records < count) return false;
+    if (this.last === 0) this.last = performance.now();
+    return true;
   }
 
   print(extra: Record<string, unknown> = {}): void {
-    console.log(JSON.stringify({ records: this.records, bytes: this.bytes, ms: this.last - this.first, ...extra }));
+    const from = this.started || this.first;
+    console.log(
+      JSON.stringify({
+        records: this.records,
+        bytes: this.bytes,
+        ms: this.last - from,
+        firstToLastMs: this.last - this.first,
+        ...extra,
+      }),
+    );
   }
 }

@@ -6,6 +6,7 @@ const { bootstrap, topic, count, group, mode } = consumeArgs();
 const kafka = new Kafka({ brokers: bootstrap.split(','), clientId: 'bench', logLevel: logLevel.NOTHING });
 const consumer = kafka.consumer({ groupId: group, maxBytes: 52428800, maxBytesPerPartition: 1048576 });
 const tally = new Tally();
+consumer.on(consumer.events.GROUP_JOIN, () => tally.ready());
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
 await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ const mod = (await import(
 )) as typeof import('@platformatic/kafka');
 const consumer = new mod.Consumer({ groupId: group, clientId: 'bench', bootstrapBrokers: bootstrap.split(',') });
 const tally = new Tally();
+consumer.on('consumer:group:join', () => tally.ready());
 const stream = await consumer.consume({
   topics: [topic],
   mode: 'earliest',

@@ -4,8 +4,8 @@ import { consumeArgs, Tally } from './consume-args.js';
 
 const { bootstrap, topic, count, group, mode } = consumeArgs();
 const consumer = new Consumer({ brokers: bootstrap, groupId: group, autoOffsetReset: 'earliest', autoCommit: false });
-consumer.subscribe(topic);
 const tally = new Tally();
+consumer.subscribe(topic, { onPartitionsAssigned: () => tally.ready() });
 const done = () => setImmediate(() => consumer.close());
 
 if (mode === 'iterator') {

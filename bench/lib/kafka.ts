@@ -12,9 +12,9 @@ export interface KafkaHandle {
   close(): Promise<void>;
 }
 
-export async function startBenchKafka(bootstrap?: string): Promise<KafkaHandle> {
+export async function startBenchKafka(bootstrap?: string, version?: string): Promise<KafkaHandle> {
   if (bootstrap) {
-    return { bootstrap, version: readSharedKafkaEnv()?.version ?? 'unknown', close: async () => {} };
+    return { bootstrap, version: version ?? readSharedKafkaEnv()?.version ?? 'unknown', close: async () => {} };
   }
   const kafka = await startKafka({ mode: 'bench' });
   return { bootstrap: kafka.bootstrap, version: kafka.version, close: () => kafka.close() };

@@ -1,7 +1,8 @@
 // Peers that are not devDependencies, installed on demand into .cache/bench-peers/ (never runtime
 // dependencies of Sluice): Node 24 from the npm `node` package, @platformatic/kafka 2.x (needs
 // Node >= 22.22), and @confluentinc/kafka-javascript (a librdkafka binding; its prebuilt binary is
-// on GitHub, unreachable here, so it is built against Debian's librdkafka with CKJS_LINKING=dynamic).
+// on GitHub, unreachable here, so it is built from source: its bundled librdkafka, linked against
+// Debian's compression/TLS/SASL libraries with CKJS_LINKING=dynamic).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -83,7 +84,7 @@ export function ensurePeers(want: { node24: boolean; confluent: boolean }): Peer
       }
       peers.confluent = entry;
       peers.notes.push(
-        'confluent-js: built from source against Debian librdkafka (CKJS_LINKING=dynamic); its prebuilt binary is on GitHub, which is unreachable here',
+        'confluent-js: built from source (its bundled librdkafka, linked against Debian packages for zstd/lz4/ssl/sasl/curl with CKJS_LINKING=dynamic), because its prebuilt binary is on GitHub, which is unreachable here',
       );
     } catch (err) {
       peers.notes.push(`confluent-js not measured: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);

@@ -28,7 +28,7 @@ export function decodeChunk(
       : null;
   let nextTxn = 0;
   const abortedProducers = new Set<number>();
-  const records: ConsumerRecord[] = [];
+  let records: ConsumerRecord[] = [];
   const fetchOffset = chunk.fetchOffset;
 
   for (const batch of decoded.batches) {
@@ -44,20 +44,14 @@ export function decodeChunk(
       continue;
     }
     if (txns && batch.isTransactional && abortedProducers.has(batch.producerId)) continue;
-    const epoch = batch.partitionLeaderEpoch;
-    for (const r of batch.records) {
-      if (r.offset < fetchOffset) continue;
-      records.push({
-        topic,
-        partition,
-        offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        leaderEpoch: epoch,
-      });
+    // The decoder already built the records the application gets; only those below the fetch
+    // offset (a compressed batch can start earlier) are left out.
+    const list = batch.records;
+    if (batch.baseOffset >= fetchOffset && records.length === 0) {
+      records = list;
+      continue;
     }
+    for (const r of list) if (r.offset >= fetchOffset) records.push(r);
   }
   return { records, error: decoded.error };
 }

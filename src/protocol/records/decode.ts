@@ -70,6 +70,9 @@ function decodeRecords(
   baseOffset: number,
   baseTimestamp: number,
   logAppendTime: number,
+  topic: string,
+  partition: number,
+  leaderEpoch: number,
 ): KafkaRecord[] {
   const records: KafkaRecord[] = new Array(count);
   const ab = b.buffer;
@@ -151,11 +154,14 @@ function decodeRecords(
     }
     if (p !== recEnd) bad(`record ${i} ends at ${p - (recEnd - len)} of its ${len} bytes`);
     records[i] = {
+      topic,
+      partition,
       offset: baseOffset + offsetDelta,
       timestamp: logAppendTime >= 0 ? logAppendTime : baseTimestamp + tsDelta,
       key,
       value,
       headers,
+      leaderEpoch,
     };
   }
   cursor = p;
@@ -242,6 +248,9 @@ function decodeV2(data: Buffer, p: number, batchLength: number, ctx: DecodeConte
     baseOffset,
     baseTimestamp,
     timestampType === 1 ? maxTimestamp : -1,
+    ctx.topic,
+    ctx.partition,
+    readInt32(data, p + 12),
   );
   if (cursor !== stop) bad(`${stop - cursor} bytes after the last record`);
   let control = null;

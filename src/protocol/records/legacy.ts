@@ -35,6 +35,26 @@ export function crc32(data: Uint8Array): number {
   return ~c >>> 0;
 }
 
+/** A record of a legacy message: no headers, no leader epoch. */
+function record(
+  ctx: DecodeContext,
+  offset: number,
+  timestamp: number,
+  key: Buffer | null,
+  value: Buffer | null,
+): KafkaRecord {
+  return {
+    topic: ctx.topic,
+    partition: ctx.partition,
+    offset,
+    timestamp,
+    key,
+    value,
+    headers: EMPTY_HEADERS,
+    leaderEpoch: -1,
+  };
+}
+
 interface Message {
   offset: number;
   crc: number;
@@ -88,7 +108,7 @@ export function decodeLegacyMessage(
   const timestampType = (m.magic === 1 ? (m.attributes >>> 3) & 1 : 0) as TimestampType;
   let records: KafkaRecord[];
   if (codec === 0) {
-    records = [{ offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: EMPTY_HEADERS }];
+    records = [record(ctx, m.offset, m.timestamp, m.key, m.value)];
   } else {
     if (codec > 4)
       throw new UnsupportedCompressionError(codec, undefined, {
@@ -107,7 +127,7 @@ export function decodeLegacyMessage(
       if ((im.attributes & 7) !== 0) bad('nested compressed message');
       if (im.magic !== m.magic) bad(`inner magic ${im.magic} differs from the wrapper's ${m.magic}`);
       const timestamp = timestampType === 1 ? m.timestamp : im.timestamp;
-      records.push({ offset: im.offset, timestamp, key: im.key, value: im.value, headers: EMPTY_HEADERS });
+      records.push(record(ctx, im.offset, timestamp, im.key, im.value));
       q += 12 + innerSize;
     }
     if (records.length === 0) bad('compressed message holds no messages');

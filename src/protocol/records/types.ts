@@ -39,8 +39,14 @@ export interface RecordHeader {
   readonly value: Buffer | null;
 }
 
-/** One record as handed to the application. Keys and values are zero-copy views (do not mutate). */
+/**
+ * One record as handed to the application. Keys and values are zero-copy views (do not mutate).
+ * Built once by the decoder with every field the consumer delivers, so the hot path allocates one
+ * object per record (plus its key/value views).
+ */
 export interface KafkaRecord {
+  topic: string;
+  partition: number;
   offset: number;
   /** Milliseconds since the epoch; with LogAppendTime batches, the broker's append time. */
   timestamp: number;
@@ -48,6 +54,8 @@ export interface KafkaRecord {
   value: Buffer | null;
   /** Shared frozen empty array when the record has no headers. */
   headers: readonly RecordHeader[];
+  /** Leader epoch of the batch the record came in (KIP-320), -1 if unknown (legacy formats). */
+  leaderEpoch: number;
 }
 
 /** The decoded control record of a control batch (implementation.html §5.3.1.1). */

@@ -8,7 +8,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Kafka's Java consumer as a group member for admin tests: joins `group` (protocol `classic` or
  * `consumer`) subscribed to `topic`, prints "assigned <n>" once it owns partitions, and polls until
- * `seconds` have passed or the file `stopFile` exists, then leaves the group (close).
+ * `seconds` have passed or the file `stopFile` exists (and it has announced), then leaves the group.
  * Usage: GroupMember <bootstrap> <group> <topic> <classic|consumer> <seconds> <stopFile>
  */
 public class GroupMember {
@@ -28,7 +28,9 @@ public class GroupMember {
     boolean announced = false;
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(args[2]));
-      while (System.currentTimeMillis() < end && !stop.exists()) {
+      // Stop only once the assignment was seen here too: with KIP-848 the coordinator shows the
+      // target assignment before this client has reconciled it.
+      while (System.currentTimeMillis() < end && !(stop.exists() && announced)) {
         c.poll(Duration.ofMillis(200));
         if (!announced && !c.assignment().isEmpty()) {
           System.out.println("assigned " + c.assignment().size());

@@ -1,5 +1,5 @@
 // One produce-benchmark client, run as a child process by bench/produce.ts (under GNU time):
-//   node produce-client.js --client sluice|platformatic|kafkajs --bootstrap h:p --topic t --count n
+//   node produce-client.js --client sluice|platformatic|kafkajs|confluent --bootstrap h:p --topic t --count n
 //        [--size 100] [--compression none] [--per-send 100] [--in-flight 64]
 // Every client sends the same data the same way: `count` keyless records whose value is one
 // `size`-byte payload of random letters (as Kafka's ProducerPerformance), `per-send` records per send()
@@ -51,7 +51,7 @@ async function drive(send: SendBatch): Promise<number> {
 }
 
 async function sluice(): Promise<number> {
-  const { Producer } = await import('../src/index.js');
+  const { Producer } = await import('../../src/index.js');
   const producer = new Producer({
     brokers: bootstrap,
     clientId: 'bench',
@@ -111,7 +111,37 @@ async function kafkajs(): Promise<number> {
   return ms;
 }
 
-const run = { sluice, platformatic, kafkajs }[client];
+interface ConfluentProducer {
+  connect(): Promise<void>;
+  send(o: { topic: string; messages: { value: Buffer }[] }): Promise<unknown>;
+  disconnect(): Promise<void>;
+}
+
+/** @confluentinc/kafka-javascript through its KafkaJS-compatible API (idempotent, acks=all). */
+async function confluent(): Promise<number> {
+  const { KafkaJS } = createRequire(import.meta.url)(process.env.CONFLUENT_KAFKA!) as {
+    KafkaJS: {
+      Kafka: new (o: unknown) => { producer(o: unknown): ConfluentProducer };
+      logLevel: { NOTHING: number };
+      CompressionTypes: Record<string, string>;
+    };
+  };
+  const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: bootstrap.split(','), logLevel: KafkaJS.logLevel.NOTHING } });
+  const producer = kafka.producer({
+    kafkaJS: { acks: -1, idempotent: true, ...(compression === 'none' ? {} : { compression }) },
+  });
+  await producer.connect();
+  await producer.send({ topic, messages: [{ value: payload }] });
+  const ms = await drive((n) => {
+    const messages = new Array(n);
+    for (let i = 0; i < n; i++) messages[i] = { value: payload };
+    return producer.send({ topic, messages });
+  });
+  await producer.disconnect();
+  return ms;
+}
+
+const run = { sluice, platformatic, kafkajs, confluent }[client];
 if (!run) throw new Error(`unknown client ${client}`);
 const ms = await run();
 console.log(JSON.stringify({ records: count, bytes: count * size, ms, client, node: process.version }));

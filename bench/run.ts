@@ -1,0 +1,65 @@
+// `npm run bench`: the consume and produce suites against one real broker, every available peer,
+// median of `runs` runs with the client order rotated. Writes bench/results/<date>.json and .md.
+//   npm run bench [-- --records 1000000 --runs 3 --no-peers]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineFacts, runConsumeBench } from './consume.js';
+import { root } from './lib/clients.js';
+import { startBenchKafka } from './lib/kafka.js';
+import { ensurePeers } from './lib/peers.js';
+import { markdown } from './lib/report.js';
+import { runProduceBench } from './produce.js';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    size: { type: 'string', default: '100' },
+    runs: { type: 'string', default: '3' },
+    'no-peers': { type: 'boolean', default: false },
+    suites: { type: 'string', default: 'consume,produce' },
+  },
+});
+const records = Number(values.records);
+const size = Number(values.size);
+const runs = Number(values.runs);
+const suites = values.suites.split(',');
+const withPeers = !values['no-peers'];
+
+const peers = ensurePeers({ node24: withPeers, confluent: withPeers });
+for (const n of peers.notes) console.error(`note: ${n}`);
+const kafka = await startBenchKafka();
+try {
+  const consume = suites.includes('consume')
+    ? await runConsumeBench({
+        records,
+        size,
+        runs,
+        scenarios: (await import('./lib/scenarios.js')).SCENARIOS,
+        node24: withPeers,
+        confluent: withPeers,
+        peers,
+        bootstrap: kafka.bootstrap,
+        kafkaVersion: kafka.version,
+      })
+    : undefined;
+  const produce = suites.includes('produce')
+    ? await runProduceBench({ records, size, runs, peers, bootstrap: kafka.bootstrap, kafkaVersion: kafka.version })
+    : undefined;
+  const summaries = [...(consume?.summaries ?? []), ...(produce?.summaries ?? [])];
+  const facts = [
+    ...machineFacts(kafka.version),
+    `${runs} runs per client, median; ${records.toLocaleString('en-US')} records of ${size} B`,
+    ...peers.notes,
+  ];
+  const md = markdown(summaries, facts);
+  const date = new Date().toISOString().slice(0, 10);
+  const dir = path.join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, facts, summaries }, null, 2)}\n`);
+  writeFileSync(path.join(dir, `${date}.md`), `# Benchmark ${date}\n\n${md}\n`);
+  console.log(md);
+  console.error(`written: bench/results/${date}.json and .md`);
+} finally {
+  await kafka.close();
+}
