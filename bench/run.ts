@@ -1,7 +1,7 @@
 // `npm run bench`: the consume and produce suites against one real broker, every available peer,
 // median of `runs` runs with the client order rotated. Writes bench/results/<date>.json and .md.
 //   npm run bench [-- --records 1000000 --runs 3 --no-peers]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineFacts, runConsumeBench } from './consume.js';
@@ -46,17 +46,29 @@ try {
   const produce = suites.includes('produce')
     ? await runProduceBench({ records, size, runs, peers, bootstrap: kafka.bootstrap, kafkaVersion: kafka.version })
     : undefined;
-  const summaries = [...(consume?.summaries ?? []), ...(produce?.summaries ?? [])];
+  // Keep today's results of a suite that was not run this time (each table's ratios come from one run).
+  const date = new Date().toISOString().slice(0, 10);
+  const dir = path.join(root, 'bench', 'results');
+  const file = path.join(dir, `${date}.json`);
+  const previous: { suite: string }[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).summaries : [];
+  const kept = previous.filter((s) => !suites.includes(s.suite)) as typeof fresh;
+  const fresh = [...(consume?.summaries ?? []), ...(produce?.summaries ?? [])];
+  const summaries = [...fresh, ...kept].sort((a, b) => (a.suite === b.suite ? 0 : a.suite === 'consume' ? -1 : 1));
   const facts = [
     ...machineFacts(kafka.version),
     `${runs} runs per client, median; ${records.toLocaleString('en-US')} records of ${size} B`,
     ...peers.notes,
   ];
   const md = markdown(summaries, facts);
-  const date = new Date().toISOString().slice(0, 10);
-  const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${date}.json`), `${JSON.stringify({ date, facts, summaries }, null, 2)}\n`);
+  const rawRuns = [...(consume?.rows ?? []), ...(produce?.rows ?? [])].map((r) => ({
+    suite: r.suite,
+    scenario: r.scenario,
+    client: r.client,
+    runtime: r.runtime,
+    runs: r.runs,
+  }));
+  writeFileSync(file, `${JSON.stringify({ date, facts, summaries, runs: rawRuns }, null, 2)}\n`);
   writeFileSync(path.join(dir, `${date}.md`), `# Benchmark ${date}\n\n${md}\n`);
   console.log(md);
   console.error(`written: bench/results/${date}.json and .md`);

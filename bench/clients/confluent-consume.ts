@@ -28,6 +28,8 @@ const tally = new Tally();
 // librdkafka's rebalance callback; -175 is ERR__ASSIGN_PARTITIONS.
 const consumer = kafka.consumer({
   kafkaJS: { groupId: group, fromBeginning: true, autoCommit: false },
+  // eachBatch: whole fetched batches, as the other clients deliver them (its default is 32 records).
+  ...(mode === 'eachBatch' ? { 'js.consumer.max.batch.size': -1 } : {}),
   rebalance_cb: (err: { code: number }) => {
     if (err.code === -175) tally.ready();
   },

@@ -16,6 +16,8 @@ export interface Summary {
   runtime: string;
   runs: number;
   recordsPerSec: number;
+  /** Records/s between the first and the last record (excludes the wait for the first one). */
+  steadyRecordsPerSec: number | null;
   mbPerSec: number;
   cpuS: number;
   maxRssMb: number;
@@ -37,6 +39,9 @@ export function summarize(rows: Row[], baseline: (r: Summary) => boolean): Summa
     runtime: r.runtime,
     runs: r.runs.length,
     recordsPerSec: median(r.runs.map((m) => (m.result.records / m.result.ms) * 1000)),
+    steadyRecordsPerSec: r.runs.every((m) => typeof m.result.firstToLastMs === 'number')
+      ? median(r.runs.map((m) => (m.result.records / (m.result.firstToLastMs as number)) * 1000))
+      : null,
     mbPerSec: median(r.runs.map((m) => m.result.bytes / 1e6 / (m.result.ms / 1000))),
     cpuS: median(r.runs.map((m) => m.cpuUserS + m.cpuSysS)),
     maxRssMb: median(r.runs.map((m) => m.maxRssMb)),
@@ -58,14 +63,16 @@ export function markdown(summaries: Summary[], machine: string[]): string {
   for (const key of scenarios) {
     const [suite, scenario] = key.split('|');
     lines.push(`### ${suite}: ${scenario}`, '');
+    const steady = suite === 'consume';
     lines.push(
-      '| client | runtime | records/s | MB/s | CPU s | peak RSS MB | vs Sluice |',
-      '|---|---|---:|---:|---:|---:|---:|',
+      `| client | runtime | records/s | MB/s | CPU s | peak RSS MB | vs Sluice |${steady ? ' first→last rec/s |' : ''}`,
+      `|---|---|---:|---:|---:|---:|---:|${steady ? '---:|' : ''}`,
     );
     for (const s of summaries.filter((x) => x.suite === suite && x.scenario === scenario)) {
       const ratio = s.ratioToSluice === null ? '—' : `${fmt(s.ratioToSluice, 2)}×`;
+      const tail = steady ? ` ${s.steadyRecordsPerSec === null ? '—' : fmt(s.steadyRecordsPerSec)} |` : '';
       lines.push(
-        `| ${s.client} | ${s.runtime} | ${fmt(s.recordsPerSec)} | ${fmt(s.mbPerSec, 1)} | ${fmt(s.cpuS, 2)} | ${fmt(s.maxRssMb)} | ${ratio} |`,
+        `| ${s.client} | ${s.runtime} | ${fmt(s.recordsPerSec)} | ${fmt(s.mbPerSec, 1)} | ${fmt(s.cpuS, 2)} | ${fmt(s.maxRssMb)} | ${ratio} |${tail}`,
       );
     }
     lines.push('');

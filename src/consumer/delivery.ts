@@ -41,8 +41,13 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** Records a partition gets per turn before its worker moves on to the next ready partition. */
-const TURN_RECORDS = 500;
+/**
+ * Time a partition gets per turn before its worker moves on to the next ready partition. Measured
+ * in time, not records: with fast handlers a whole chunk fits in one turn, so only one chunk is
+ * decoded at a time (its records die young, which the GC handles cheaply); with slow handlers the
+ * partitions still take turns every TURN_MS.
+ */
+const TURN_MS = 100;
 /** Heap a decoded record costs beyond its raw bytes (record object, key/value views, header array). */
 const DECODED_RECORD_BYTES = 160;
 /** Most time handlers run without giving the event loop a turn (timers, sockets). */
@@ -133,11 +138,12 @@ export class Delivery {
     const version = s.version;
     const ctx: HandlerContext = { signal: this.signal };
     const records = chunk.records;
-    // A turn ends after TURN_RECORDS records, so partitions sharing a worker take turns — unless the
-    // buffer is full: then finishing this (decoded) chunk beats decoding another one.
-    const end = this.core.fetcher.full ? records.length : Math.min(records.length, chunk.next + TURN_RECORDS);
-    for (let i = chunk.next; i < end; i++) {
+    // A turn ends after TURN_MS, so partitions sharing a worker take turns — unless the buffer is
+    // full: then finishing this (decoded) chunk beats decoding another one.
+    const turnEnds = performance.now() + TURN_MS;
+    for (let i = chunk.next; i < records.length; i++) {
       if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
+      if ((i & 63) === 63 && performance.now() > turnEnds && !core.fetcher.full) return;
       const record = records[i]!;
       try {
         core.callingHandler = s;
@@ -225,7 +231,7 @@ export class Delivery {
     const core = this.core;
     type Decoded = FetchedChunk & { records: ConsumerRecord[] };
     let current: PartitionState | undefined;
-    let turn = 0;
+    let turnEnds = 0;
     let handedOut: { s: PartitionState; version: number; chunk: Decoded; record: ConsumerRecord } | undefined;
     const settlePrevious = () => {
       if (!handedOut) return;
@@ -254,12 +260,11 @@ export class Delivery {
             return { done: true, value: undefined };
           }
           const s = current;
-          if (s && !s.revoking && !s.paused && (turn < TURN_RECORDS || core.fetcher.full)) {
+          if (s && !s.revoking && !s.paused && (performance.now() < turnEnds || core.fetcher.full)) {
             const chunk = this.currentChunk(s);
             if (chunk && chunk.next < chunk.records.length) {
               const record = chunk.records[chunk.next]!;
               handedOut = { s, version: s.version, chunk, record };
-              turn++;
               return { done: false, value: record };
             }
             if (chunk) {
@@ -270,8 +275,8 @@ export class Delivery {
           }
           // This partition had its turn (or has nothing): let the others have theirs.
           releaseCurrent();
-          turn = 0;
           current = core.takeReady();
+          turnEnds = performance.now() + TURN_MS;
           if (!current) await core.waitForData(this.signal);
         }
       },

@@ -38,6 +38,13 @@ export interface FetchedChunk {
   released: boolean;
 }
 
+/**
+ * Fetched chunks a partition may have waiting before it stops being fetched: one in hand, two
+ * ahead, so a fetch round trip hides behind the application's work even on a single partition.
+ * The byte bound (`maxBufferedBytes`) still caps the total.
+ */
+const PREFETCH_CHUNKS = 3;
+
 /** Where to start a partition that has no usable position. */
 export type ResetTarget = 'earliest' | 'latest' | { timestamp: number };
 
@@ -88,7 +95,9 @@ export class PartitionState implements TopicPartition {
 
   /** Whether the fetcher may ask for this partition's data now. */
   get fetchable(): boolean {
-    return this.position >= 0 && this.reset === null && !this.paused && !this.revoking && this.queue.length < 2;
+    return (
+      this.position >= 0 && this.reset === null && !this.paused && !this.revoking && this.queue.length < PREFETCH_CHUNKS
+    );
   }
 
   /** Whether there are records to hand to the application. */

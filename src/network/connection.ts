@@ -5,7 +5,7 @@ import { decodeResponseHeader, encodeRequestHeader } from '../protocol/generated
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { AbortedError, ConnectionError, RequestTimeoutError } from './errors.js';
-import { FrameDecoder } from './frame-decoder.js';
+import { FrameDecoder, FrameReader } from './frame-decoder.js';
 import { type NegotiatedVersions, negotiateApiVersions } from './handshake.js';
 import { authenticate, type SaslOptions } from './sasl/index.js';
 import { openSocket, type SocketOptions } from './transport.js';
@@ -103,27 +103,44 @@ export class Connection extends EventEmitter {
   }
 
   private async doConnect(signal?: AbortSignal): Promise<void> {
-    const socket = await openSocket(this.options, signal);
+    const maxFrame = this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME;
+    const bad = (err: unknown) =>
+      this.destroy(
+        new ConnectionError('PROTOCOL_VIOLATION', `Invalid response frame: ${(err as Error).message}`, this.ctx(), err),
+      );
+    // Plain TCP reads straight into frame buffers (FrameReader); TLS and injected sockets emit
+    // chunks that FrameDecoder reassembles.
+    const direct = !this.options.tls && !this.options.socketFactory;
+    const reader = direct ? new FrameReader(maxFrame, (frame) => this.onFrame(frame)) : undefined;
+    const socket = await openSocket(
+      this.options,
+      signal,
+      reader && {
+        buffer: () => reader.nextBuffer(),
+        callback: (n) => {
+          try {
+            reader.onRead(n);
+          } catch (err) {
+            bad(err);
+          }
+        },
+      },
+    );
     if (this.closed) {
       socket.destroy();
       throw this.closedError();
     }
     this.socket = socket;
-    const decoder = new FrameDecoder(this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        decoder.push(chunk, (frame) => this.onFrame(frame));
-      } catch (err) {
-        this.destroy(
-          new ConnectionError(
-            'PROTOCOL_VIOLATION',
-            `Invalid response frame: ${(err as Error).message}`,
-            this.ctx(),
-            err,
-          ),
-        );
-      }
-    });
+    if (!reader) {
+      const decoder = new FrameDecoder(maxFrame);
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          decoder.push(chunk, (frame) => this.onFrame(frame));
+        } catch (err) {
+          bad(err);
+        }
+      });
+    }
     socket.on('error', (err) => this.destroy(new ConnectionError('CONNECTION_CLOSED', err.message, this.ctx(), err)));
     socket.on('close', () => this.destroy(new ConnectionError('CONNECTION_CLOSED', 'Connection closed', this.ctx())));
 

@@ -31,9 +31,32 @@ export interface SocketOptions {
   socketFactory?: ((opts: SocketOptions) => Socket) | undefined;
 }
 
-function createSocket(opts: SocketOptions): Socket {
+/** Reads into caller-supplied buffers (plain TCP only): see FrameReader. */
+export interface ReadInto {
+  buffer: () => Buffer;
+  callback: (n: number) => void;
+}
+
+function createSocket(opts: SocketOptions, readInto?: ReadInto): Socket {
   if (opts.socketFactory) return opts.socketFactory(opts);
-  if (!opts.tls) return net.connect({ host: opts.host, port: opts.port, noDelay: true });
+  if (!opts.tls) {
+    return net.connect({
+      host: opts.host,
+      port: opts.port,
+      noDelay: true,
+      ...(readInto
+        ? {
+            onread: {
+              buffer: readInto.buffer,
+              callback: (n: number) => {
+                readInto.callback(n);
+                return true;
+              },
+            },
+          }
+        : {}),
+    });
+  }
   const t: TlsOptions = opts.tls === true ? {} : opts.tls;
   const servername = t.servername ?? (isIP(opts.host) ? undefined : opts.host);
   return tls.connect({
@@ -49,12 +72,16 @@ function createSocket(opts: SocketOptions): Socket {
   } as tls.ConnectionOptions);
 }
 
-/** Opens a TCP or TLS socket, failing with a typed error on refusal, timeout, TLS failure or abort. */
-export function openSocket(opts: SocketOptions, signal?: AbortSignal): Promise<Socket> {
+/**
+ * Opens a TCP or TLS socket, failing with a typed error on refusal, timeout, TLS failure or abort.
+ * With `readInto`, a plain TCP socket reads into the buffers it supplies (no 'data' events); the
+ * result says whether that happened, so the caller knows where its bytes will arrive.
+ */
+export function openSocket(opts: SocketOptions, signal?: AbortSignal, readInto?: ReadInto): Promise<Socket> {
   const broker = `${opts.host}:${opts.port}`;
   if (signal?.aborted) return Promise.reject(new AbortedError('Connect aborted', signal.reason));
   return new Promise<Socket>((resolve, reject) => {
-    const socket = createSocket(opts);
+    const socket = createSocket(opts, readInto);
     const readyEvent = opts.tls ? 'secureConnect' : 'connect';
     const finish = (err?: Error) => {
       clearTimeout(timer);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameDecoder } from '../../src/network/frame-decoder.js';
+import { FrameDecoder, FrameReader } from '../../src/network/frame-decoder.js';
 
 function frame(payload: Buffer): Buffer {
   const b = Buffer.alloc(4 + payload.length);
@@ -52,4 +52,40 @@ test('a large frame arriving in many chunks is copied once into a buffer of its 
   assert.equal(out.length, 1);
   assert.equal(out[0]!.length, payload.length);
   assert.ok(out[0]!.equals(payload));
+});
+
+test('FrameReader: reads into its own buffers; small frames are views, large ones are read in place', () => {
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let trial = 0; trial < 30; trial++) {
+    const payloads: Buffer[] = [];
+    for (let i = 0; i < 60; i++) {
+      const size = rand(5) === 0 ? 20000 + rand(200000) : rand(3000);
+      payloads.push(Buffer.from(Array.from({ length: size }, (_, j) => (i * 31 + j) & 0xff)));
+    }
+    const stream = Buffer.concat(payloads.map(frame));
+    const out: Buffer[] = [];
+    const reader = new FrameReader(1 << 20, (f) => out.push(f));
+    // A fake socket: each read fills up to a random amount of the region the reader offers.
+    for (let p = 0; p < stream.length; ) {
+      const region = reader.nextBuffer();
+      assert.ok(region.length > 0, 'the reader always offers room');
+      const n = Math.min(region.length, stream.length - p, 1 + rand(70000));
+      stream.copy(region, 0, p, p + n);
+      p += n;
+      reader.onRead(n);
+    }
+    assert.equal(out.length, payloads.length);
+    for (const [i, f] of out.entries()) assert.ok(f.equals(payloads[i]!), `frame ${i} of trial ${trial}`);
+  }
+});
+
+test('FrameReader: a bad frame size throws', () => {
+  const reader = new FrameReader(100, () => {});
+  const region = reader.nextBuffer();
+  region.writeInt32BE(101, 0);
+  assert.throws(() => reader.onRead(4), /outside 0\.\.100/);
 });
