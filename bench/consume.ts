@@ -3,9 +3,9 @@
 // the median is reported with the ratio to Sluice. Usage:
 //   node --import tsx bench/consume.ts [--records 1000000] [--runs 3] [--clients sluice,kafkajs] [--node24] [--confluent]
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { uniqueName } from '../test/kafka/index.js';
 import { buildBench } from './lib/build.js';
+import { suiteArgs } from './lib/cli.js';
 import { type BenchClient, consumeClients } from './lib/clients.js';
 import { javaProduce } from './lib/java-tools.js';
 import { createTopic, type KafkaHandle, startBenchKafka } from './lib/kafka.js';
@@ -103,24 +103,7 @@ export function machineFacts(kafkaVersion: string): string[] {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const { values } = parseArgs({
-    options: {
-      records: { type: 'string', default: '1000000' },
-      size: { type: 'string', default: '100' },
-      runs: { type: 'string', default: '3' },
-      clients: { type: 'string' },
-      node24: { type: 'boolean', default: false },
-      confluent: { type: 'boolean', default: false },
-    },
-  });
-  const res = await runConsumeBench({
-    records: Number(values.records),
-    size: Number(values.size),
-    runs: Number(values.runs),
-    scenarios: SCENARIOS,
-    clients: values.clients?.split(','),
-    node24: values.node24,
-    confluent: values.confluent,
-  });
+  const args = suiteArgs();
+  const res = await runConsumeBench({ ...args, scenarios: SCENARIOS });
   console.log(markdown(res.summaries, machineFacts(res.kafkaVersion)));
 }

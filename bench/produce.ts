@@ -7,11 +7,11 @@
 // default batching (Sluice: linger.ms 5, batch.size 16384, as Java). Java's ProducerPerformance runs with
 // its producer defaults too (batch.size 16384, linger.ms 5) as a reference.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { uniqueName } from '../test/kafka/index.js';
 import { machineFacts } from './consume.js';
 import { buildBench } from './lib/build.js';
 import { type Measured, measure } from './lib/child.js';
+import { suiteArgs } from './lib/cli.js';
 import { buildDir } from './lib/clients.js';
 import { javaProduce } from './lib/java-tools.js';
 import { createTopic, startBenchKafka } from './lib/kafka.js';
@@ -168,22 +168,10 @@ export async function runProduceBench(o: {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const { values } = parseArgs({
-    options: {
-      records: { type: 'string', default: '1000000' },
-      size: { type: 'string', default: '100' },
-      runs: { type: 'string', default: '3' },
-      clients: { type: 'string' },
-      node24: { type: 'boolean', default: false },
-      confluent: { type: 'boolean', default: false },
-    },
-  });
+  const args = suiteArgs();
   const res = await runProduceBench({
-    peers: ensurePeers({ node24: values.node24, confluent: values.confluent }),
-    records: Number(values.records),
-    size: Number(values.size),
-    runs: Number(values.runs),
-    clients: values.clients?.split(','),
+    ...args,
+    peers: ensurePeers({ node24: args.node24, confluent: args.confluent }),
   });
   console.log(markdown(res.summaries, machineFacts(res.kafkaVersion)));
 }

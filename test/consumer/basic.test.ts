@@ -1,39 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
-import type { ConsumerRecord } from '../../src/consumer/record.js';
-import { TestProducer } from '../helpers/produce.js';
-import { type KafkaInfo, sharedKafka, uniqueName } from '../kafka/index.js';
+import { consumeUntil, testEnv } from '../helpers/env.js';
+import { uniqueName } from '../kafka/index.js';
 
-let kafka: KafkaInfo;
-let producer: TestProducer;
-
-before(async () => {
-  kafka = await sharedKafka();
-  producer = new TestProducer(kafka.bootstrap);
-});
-after(() => producer.close());
-
-/** Runs the consumer until `until` says stop (bounded), then closes it. */
-async function consumeUntil(consumer: Consumer, until: (seen: ConsumerRecord[]) => boolean, timeoutMs = 30000) {
-  const seen: ConsumerRecord[] = [];
-  const timer = setTimeout(() => consumer.close(), timeoutMs);
-  await consumer.run({
-    eachMessage: (r) => {
-      seen.push(r);
-      // Close from outside the handler, so this record counts as processed and is committed.
-      if (until(seen)) setImmediate(() => consumer.close());
-    },
-  });
-  clearTimeout(timer);
-  return seen;
-}
+const env = testEnv();
 
 test('assign(): reads every record of every partition, in order per partition', async () => {
   const topic = uniqueName('assign');
-  await producer.createTopic(topic, 3);
-  await producer.fill(topic, 3, 3000);
-  const consumer = new Consumer({ brokers: kafka.bootstrap, autoOffsetReset: 'earliest' });
+  await env.producer.createTopic(topic, 3);
+  await env.producer.fill(topic, 3, 3000);
+  const consumer = new Consumer({ brokers: env.kafka.bootstrap, autoOffsetReset: 'earliest' });
   consumer.assign([0, 1, 2].map((partition) => ({ topic, partition })));
   const seen = await consumeUntil(consumer, (s) => s.length >= 3000);
   assert.equal(seen.length, 3000);
@@ -50,10 +27,10 @@ test('assign(): reads every record of every partition, in order per partition', 
 test('subscribe(): a group consumes, commits, and a restart resumes at the committed offset', async () => {
   const topic = uniqueName('group');
   const groupId = uniqueName('g');
-  await producer.createTopic(topic, 4);
-  await producer.fill(topic, 4, 2000, 'first');
+  await env.producer.createTopic(topic, 4);
+  await env.producer.fill(topic, 4, 2000, 'first');
   const c1 = new Consumer({
-    brokers: kafka.bootstrap,
+    brokers: env.kafka.bootstrap,
     groupId,
     autoOffsetReset: 'earliest',
     heartbeatIntervalMs: 500,
@@ -63,9 +40,9 @@ test('subscribe(): a group consumes, commits, and a restart resumes at the commi
   const first = await consumeUntil(c1, (s) => s.length >= 2000);
   assert.equal(first.length, 2000);
 
-  await producer.fill(topic, 4, 400, 'second');
+  await env.producer.fill(topic, 4, 400, 'second');
   const c2 = new Consumer({
-    brokers: kafka.bootstrap,
+    brokers: env.kafka.bootstrap,
     groupId,
     autoOffsetReset: 'earliest',
     heartbeatIntervalMs: 500,
@@ -83,9 +60,9 @@ test('subscribe(): a group consumes, commits, and a restart resumes at the commi
 test('the async iterator yields records and commits only finished ones', async () => {
   const topic = uniqueName('iter');
   const groupId = uniqueName('g');
-  await producer.createTopic(topic, 1);
-  await producer.fill(topic, 1, 100);
-  const consumer = new Consumer({ brokers: kafka.bootstrap, groupId, autoOffsetReset: 'earliest' });
+  await env.producer.createTopic(topic, 1);
+  await env.producer.fill(topic, 1, 100);
+  const consumer = new Consumer({ brokers: env.kafka.bootstrap, groupId, autoOffsetReset: 'earliest' });
   consumer.subscribe([topic]);
   let n = 0;
   for await (const record of consumer) {
@@ -94,7 +71,7 @@ test('the async iterator yields records and commits only finished ones', async (
     if (n === 50) break;
   }
   await consumer.close();
-  const check = new Consumer({ brokers: kafka.bootstrap, groupId });
+  const check = new Consumer({ brokers: env.kafka.bootstrap, groupId });
   const committed = await check.committed([{ topic, partition: 0 }]);
   await check.close();
   // 49 records finished (the 50th was in hand when the loop broke).

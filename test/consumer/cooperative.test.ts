@@ -1,44 +1,32 @@
 // KIP-429 against the real broker: when a member joins a cooperative-sticky group, the partitions the
 // existing member keeps are never revoked and keep being processed through the whole rebalance.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { TestProducer } from '../helpers/produce.js';
-import { type KafkaInfo, sharedKafka, uniqueName } from '../kafka/index.js';
+import { test } from 'node:test';
+import { testEnv } from '../helpers/env.js';
+import { uniqueName } from '../kafka/index.js';
 import { Member, now, readLog } from './fixtures/children.js';
 import type { MemberConfig } from './fixtures/member.js';
 
 const PARTITIONS = 12;
 const PER_PARTITION = 10_000;
 
-let kafka: KafkaInfo;
-let producer: TestProducer;
-let dir: string;
-
-before(async () => {
-  kafka = await sharedKafka();
-  producer = new TestProducer(kafka.bootstrap);
-  dir = mkdtempSync(path.join(tmpdir(), 'sluice-coop-'));
-});
-after(() => {
-  producer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = testEnv('sluice-coop-');
 
 test('cooperative-sticky: a join revokes only the partitions that move; the kept ones never stop', {
   timeout: 120000,
 }, async () => {
   const topic = uniqueName('coop');
   const groupId = uniqueName('g');
-  await producer.createTopic(topic, PARTITIONS);
-  await producer.fillGenerated(topic, PARTITIONS, PER_PARTITION, (p, i) => ({ value: `${p}-${i}` }), { batch: 2000 });
+  await env.producer.createTopic(topic, PARTITIONS);
+  await env.producer.fillGenerated(topic, PARTITIONS, PER_PARTITION, (p, i) => ({ value: `${p}-${i}` }), {
+    batch: 2000,
+  });
   const cfg = (name: string): MemberConfig => ({
-    bootstrap: kafka.bootstrap,
+    bootstrap: env.kafka.bootstrap,
     groupId,
     topic,
-    log: path.join(dir, `${groupId}-${name}.jsonl`),
+    log: path.join(env.dir, `${groupId}-${name}.jsonl`),
     // Every partition in parallel, each throttled to roughly 1000 records/s: a steady stream per
     // partition, with a backlog that outlasts the test.
     concurrency: PARTITIONS,

@@ -2,45 +2,33 @@
 // offsets after the kill never pass a record the dead process did not finish (DESIGN invariant 1), the
 // restarted consumer starts each partition exactly at the committed offset, and no record is missed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
-import { TestProducer } from '../helpers/produce.js';
-import { type KafkaInfo, sharedKafka, uniqueName } from '../kafka/index.js';
+import { testEnv } from '../helpers/env.js';
+import { uniqueName } from '../kafka/index.js';
 import { GroupProbe, Member, readLog, sleep } from './fixtures/children.js';
 
 const PARTITIONS = 4;
 const PER_PARTITION = 5000;
 
-let kafka: KafkaInfo;
-let producer: TestProducer;
-let dir: string;
-
-before(async () => {
-  kafka = await sharedKafka();
-  producer = new TestProducer(kafka.bootstrap);
-  dir = mkdtempSync(path.join(tmpdir(), 'sluice-crash-'));
-});
-after(() => {
-  producer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = testEnv('sluice-crash-');
 
 test('kill -9 mid-stream: commits never pass unprocessed records; a restart resumes exactly at them', {
   timeout: 90000,
 }, async () => {
   const topic = uniqueName('crash');
   const groupId = uniqueName('g');
-  await producer.createTopic(topic, PARTITIONS);
-  await producer.fillGenerated(topic, PARTITIONS, PER_PARTITION, (p, i) => ({ value: `${p}-${i}` }), { batch: 1000 });
-  const probe = new GroupProbe(kafka.bootstrap, groupId);
+  await env.producer.createTopic(topic, PARTITIONS);
+  await env.producer.fillGenerated(topic, PARTITIONS, PER_PARTITION, (p, i) => ({ value: `${p}-${i}` }), {
+    batch: 1000,
+  });
+  const probe = new GroupProbe(env.kafka.bootstrap, groupId);
   const child = new Member('victim', {
-    bootstrap: kafka.bootstrap,
+    bootstrap: env.kafka.bootstrap,
     groupId,
     topic,
-    log: path.join(dir, `${groupId}.jsonl`),
+    log: path.join(env.dir, `${groupId}.jsonl`),
     options: { autoCommitIntervalMs: 100 },
     concurrency: PARTITIONS,
     // ~2000 records/s per partition: it is mid-stream on every partition when it dies.
@@ -48,7 +36,7 @@ test('kill -9 mid-stream: commits never pass unprocessed records; a restart resu
     pauseMs: 5,
   });
   const restarted = new Consumer({
-    brokers: kafka.bootstrap,
+    brokers: env.kafka.bootstrap,
     groupId,
     autoOffsetReset: 'earliest',
     sessionTimeoutMs: 6000,

@@ -2,27 +2,20 @@
 // commits what was processed but never the failing record, `run()` rejects with a HandlerError that
 // names it, and a restarted consumer starts exactly at it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
 import { HandlerError } from '../../src/consumer/errors.js';
 import type { ConsumerOptions } from '../../src/consumer/options.js';
 import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { silentLogger } from '../../src/logger.js';
-import { TestProducer } from '../helpers/produce.js';
-import { type KafkaInfo, sharedKafka, uniqueName } from '../kafka/index.js';
+import { testEnv } from '../helpers/env.js';
+import { uniqueName } from '../kafka/index.js';
 import { GroupProbe } from './fixtures/children.js';
 
-let kafka: KafkaInfo;
-let producer: TestProducer;
-
-before(async () => {
-  kafka = await sharedKafka();
-  producer = new TestProducer(kafka.bootstrap);
-});
-after(() => producer.close());
+const env = testEnv();
 
 const options = (groupId: string): ConsumerOptions => ({
-  brokers: kafka.bootstrap,
+  brokers: env.kafka.bootstrap,
   groupId,
   autoOffsetReset: 'earliest',
   sessionTimeoutMs: 6000,
@@ -39,10 +32,10 @@ for (const mode of ['eachMessage', 'eachBatch', 'concurrent eachMessage'] as con
   }, async () => {
     const topic = uniqueName('handler-error');
     const groupId = uniqueName('g');
-    await producer.createTopic(topic, 3);
+    await env.producer.createTopic(topic, 3);
     // Several batches per partition, so the failure is in the middle of a fetched chunk.
-    await producer.fill(topic, 3, 900, 'v', 50);
-    const probe = new GroupProbe(kafka.bootstrap, groupId);
+    await env.producer.fill(topic, 3, 900, 'v', 50);
+    const probe = new GroupProbe(env.kafka.bootstrap, groupId);
     const first = new Consumer(options(groupId));
     const restarted = new Consumer(options(groupId));
     try {

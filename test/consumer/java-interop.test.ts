@@ -3,13 +3,12 @@
 // 'range'. The partitions are split with no overlap, every record is consumed, and when either member
 // leaves the other takes over its partitions.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
-import { TestProducer } from '../helpers/produce.js';
-import { type KafkaInfo, runJava, sharedKafka, uniqueName, waitFor } from '../kafka/index.js';
+import { testEnv } from '../helpers/env.js';
+import { runJava, uniqueName, waitFor } from '../kafka/index.js';
 import { GroupProbe, type MemberEvent, now, readLog } from './fixtures/children.js';
 import {
   type MemberLog,
@@ -23,19 +22,7 @@ import {
 const PARTITIONS = 6;
 const PER_BATCH = 500; // records per partition per round
 
-let kafka: KafkaInfo;
-let producer: TestProducer;
-let dir: string;
-
-before(async () => {
-  kafka = await sharedKafka();
-  producer = new TestProducer(kafka.bootstrap);
-  dir = mkdtempSync(path.join(tmpdir(), 'sluice-interop-'));
-});
-after(() => {
-  producer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = testEnv('sluice-interop-');
 
 /** Partitions owned now according to a member's callbacks. */
 function owned(events: MemberEvent[]): number[] {
@@ -51,7 +38,7 @@ function owned(events: MemberEvent[]): number[] {
 function sluiceMember(groupId: string, topic: string, assignor: 'cooperative-sticky' | 'range') {
   const events: MemberEvent[] = [];
   const consumer = new Consumer({
-    brokers: kafka.bootstrap,
+    brokers: env.kafka.bootstrap,
     clientId: 'sluice-interop',
     groupId,
     assignors: [assignor],
@@ -77,22 +64,22 @@ function sluiceMember(groupId: string, topic: string, assignor: 'cooperative-sti
 async function interop(assignor: 'cooperative-sticky' | 'range') {
   const topic = uniqueName(`interop-${assignor}`);
   const groupId = uniqueName('g');
-  await producer.createTopic(topic, PARTITIONS);
+  await env.producer.createTopic(topic, PARTITIONS);
   let produced = 0;
   const produce = async () => {
     const base = produced;
-    await producer.fillGenerated(topic, PARTITIONS, PER_BATCH, (p, i) => ({ value: `${p}-${base + i}` }));
+    await env.producer.fillGenerated(topic, PARTITIONS, PER_BATCH, (p, i) => ({ value: `${p}-${base + i}` }));
     produced += PER_BATCH;
   };
-  const probe = new GroupProbe(kafka.bootstrap, groupId);
+  const probe = new GroupProbe(env.kafka.bootstrap, groupId);
   const all = Array.from({ length: PARTITIONS }, (_, p) => p);
   const javas: { log: string; stop: string; done: Promise<unknown> }[] = [];
   const startJava = (name: string) => {
-    const log = path.join(dir, `${groupId}-${name}.jsonl`);
-    const stop = path.join(dir, `${groupId}-${name}.stop`);
+    const log = path.join(env.dir, `${groupId}-${name}.jsonl`);
+    const stop = path.join(env.dir, `${groupId}-${name}.stop`);
     const done = runJava({
       source: 'test/consumer/fixtures/InteropConsumer.java',
-      args: [kafka.bootstrap, groupId, topic, assignor, log, stop, '120'],
+      args: [env.kafka.bootstrap, groupId, topic, assignor, log, stop, '120'],
       timeoutMs: 150000,
     });
     done.catch(() => {}); // awaited when it is stopped; don't let an early failure go unhandled meanwhile

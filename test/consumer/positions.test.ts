@@ -1,63 +1,42 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
 import { NoOffsetError } from '../../src/consumer/errors.js';
 import type { ConsumerRecord } from '../../src/consumer/record.js';
-import { TestProducer } from '../helpers/produce.js';
-import { type KafkaInfo, sharedKafka, uniqueName } from '../kafka/index.js';
+import { consumeUntil, testEnv } from '../helpers/env.js';
+import { uniqueName } from '../kafka/index.js';
 
-let kafka: KafkaInfo;
-let producer: TestProducer;
-
-before(async () => {
-  kafka = await sharedKafka();
-  producer = new TestProducer(kafka.bootstrap);
-});
-after(() => producer.close());
-
-/** Collects records until `until` holds (bounded by `timeoutMs`), then closes from outside the handler. */
-async function collect(consumer: Consumer, until: (seen: ConsumerRecord[]) => boolean, timeoutMs = 20000) {
-  const seen: ConsumerRecord[] = [];
-  const timer = setTimeout(() => consumer.close(), timeoutMs);
-  await consumer.run({
-    eachMessage: (r) => {
-      seen.push(r);
-      if (until(seen)) setImmediate(() => consumer.close());
-    },
-  });
-  clearTimeout(timer);
-  return seen;
-}
+const env = testEnv();
 
 async function topicWith(count: number, partitions = 1) {
   const topic = uniqueName('pos');
-  await producer.createTopic(topic, partitions);
-  await producer.fill(topic, partitions, count);
+  await env.producer.createTopic(topic, partitions);
+  await env.producer.fill(topic, partitions, count);
   return topic;
 }
 
 test('autoOffsetReset: earliest starts at the beginning, latest at the end', async () => {
   const topic = await topicWith(100);
-  const early = new Consumer({ brokers: kafka.bootstrap, groupId: uniqueName('g'), autoOffsetReset: 'earliest' });
+  const early = new Consumer({ brokers: env.kafka.bootstrap, groupId: uniqueName('g'), autoOffsetReset: 'earliest' });
   early.subscribe(topic);
-  const seen = await collect(early, (s) => s.length >= 100);
+  const seen = await consumeUntil(early, (s) => s.length >= 100);
   assert.equal(seen[0]!.offset, 0);
 
-  const late = new Consumer({ brokers: kafka.bootstrap, groupId: uniqueName('g'), autoOffsetReset: 'latest' });
+  const late = new Consumer({ brokers: env.kafka.bootstrap, groupId: uniqueName('g'), autoOffsetReset: 'latest' });
   late.subscribe(topic, {
     onPartitionsAssigned: () => {
       // Produce after the position is resolved (assignment → latest), so only new records show up.
-      setTimeout(() => producer.send(topic, 0, [{ value: 'after' }]).catch(() => {}), 500);
+      setTimeout(() => env.producer.send(topic, 0, [{ value: 'after' }]).catch(() => {}), 500);
     },
   });
-  const fresh = await collect(late, (s) => s.length >= 1);
+  const fresh = await consumeUntil(late, (s) => s.length >= 1);
   assert.equal(fresh[0]!.value!.toString(), 'after');
   assert.equal(fresh[0]!.offset, 100);
 });
 
 test("autoOffsetReset: 'none' without a committed offset is a typed error", async () => {
   const topic = await topicWith(10);
-  const c = new Consumer({ brokers: kafka.bootstrap, groupId: uniqueName('g'), autoOffsetReset: 'none' });
+  const c = new Consumer({ brokers: env.kafka.bootstrap, groupId: uniqueName('g'), autoOffsetReset: 'none' });
   c.subscribe(topic);
   await assert.rejects(
     c.run({ eachMessage: () => {} }),
@@ -68,15 +47,15 @@ test("autoOffsetReset: 'none' without a committed offset is a typed error", asyn
 
 test('seek to an offset, to a timestamp, to the beginning and to the end', async () => {
   const topic = uniqueName('seek');
-  await producer.createTopic(topic, 1);
-  await producer.fill(topic, 1, 50, 'a');
+  await env.producer.createTopic(topic, 1);
+  await env.producer.fill(topic, 1, 50, 'a');
   await new Promise((r) => setTimeout(r, 50));
   const middle = Date.now();
   await new Promise((r) => setTimeout(r, 50));
-  await producer.fill(topic, 1, 50, 'b');
+  await env.producer.fill(topic, 1, 50, 'b');
 
   const run = async (seek: (c: Consumer) => void, until: (s: ConsumerRecord[]) => boolean) => {
-    const c = new Consumer({ brokers: kafka.bootstrap, autoOffsetReset: 'latest' });
+    const c = new Consumer({ brokers: env.kafka.bootstrap, autoOffsetReset: 'latest' });
     c.assign([{ topic, partition: 0 }]);
     const seen: ConsumerRecord[] = [];
     let seeked = false;
@@ -126,7 +105,7 @@ test('seek to an offset, to a timestamp, to the beginning and to the end', async
   const endRun = run(
     (c) => {
       c.seek({ topic, partition: 0, to: 'latest' });
-      setTimeout(() => producer.send(topic, 0, [{ value: 'tail' }]).catch(() => {}), 500);
+      setTimeout(() => env.producer.send(topic, 0, [{ value: 'tail' }]).catch(() => {}), 500);
     },
     (s) => s.length >= 1,
   );
@@ -137,7 +116,7 @@ test('seek to an offset, to a timestamp, to the beginning and to the end', async
 
 test('pause() stops delivery of a partition until resume(); other partitions keep flowing', async () => {
   const topic = await topicWith(400, 2);
-  const c = new Consumer({ brokers: kafka.bootstrap, autoOffsetReset: 'earliest' });
+  const c = new Consumer({ brokers: env.kafka.bootstrap, autoOffsetReset: 'earliest' });
   c.assign([
     { topic, partition: 0 },
     { topic, partition: 1 },
@@ -177,7 +156,7 @@ test('pause() stops delivery of a partition until resume(); other partitions kee
 
 test('an out-of-range position resets by the autoOffsetReset policy', async () => {
   const topic = await topicWith(30);
-  const c = new Consumer({ brokers: kafka.bootstrap, autoOffsetReset: 'earliest' });
+  const c = new Consumer({ brokers: env.kafka.bootstrap, autoOffsetReset: 'earliest' });
   c.assign([{ topic, partition: 0 }]);
   const seen: ConsumerRecord[] = [];
   let seeked = false;

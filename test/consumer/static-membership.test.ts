@@ -2,30 +2,16 @@
 // within the session timeout gets its partitions back without a rebalance — the other member sees no
 // callbacks and stays in its generation.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
 import type { ConsumerOptions } from '../../src/consumer/options.js';
 import type { ConsumerRecord } from '../../src/consumer/record.js';
-import { TestProducer } from '../helpers/produce.js';
-import { type KafkaInfo, sharedKafka, uniqueName, waitFor } from '../kafka/index.js';
+import { testEnv } from '../helpers/env.js';
+import { uniqueName, waitFor } from '../kafka/index.js';
 import { GroupProbe, Member, sleep } from './fixtures/children.js';
 
-let kafka: KafkaInfo;
-let producer: TestProducer;
-let dir: string;
-
-before(async () => {
-  kafka = await sharedKafka();
-  producer = new TestProducer(kafka.bootstrap);
-  dir = mkdtempSync(path.join(tmpdir(), 'sluice-static-'));
-});
-after(() => {
-  producer.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = testEnv('sluice-static-');
 
 const groupOptions = {
   autoOffsetReset: 'earliest',
@@ -37,7 +23,7 @@ const groupOptions = {
 
 /** An in-process member that records its callbacks and records. */
 function member(groupId: string, topic: string, instance: string) {
-  const consumer = new Consumer({ brokers: kafka.bootstrap, groupId, groupInstanceId: instance, ...groupOptions });
+  const consumer = new Consumer({ brokers: env.kafka.bootstrap, groupId, groupInstanceId: instance, ...groupOptions });
   const callbacks: string[] = [];
   const records: ConsumerRecord[] = [];
   let owned: number[] = [];
@@ -86,9 +72,9 @@ test('static member closes and restarts within the session timeout: no rebalance
 }, async () => {
   const topic = uniqueName('static');
   const groupId = uniqueName('g');
-  await producer.createTopic(topic, 4);
-  await producer.fill(topic, 4, 400, 'before');
-  const probe = new GroupProbe(kafka.bootstrap, groupId);
+  await env.producer.createTopic(topic, 4);
+  await env.producer.fill(topic, 4, 400, 'before');
+  const probe = new GroupProbe(env.kafka.bootstrap, groupId);
   const a = member(groupId, topic, 'a');
   let b = member(groupId, topic, 'b');
   const consumers = [a.consumer, b.consumer];
@@ -112,7 +98,7 @@ test('static member closes and restarts within the session timeout: no rebalance
     assert.deepEqual(b.owned(), bOwned, 'the restarted member gets its partitions back');
 
     // New records reach both members; give a rebalance, if one were coming, time to show.
-    await producer.fill(topic, 4, 400, 'after');
+    await env.producer.fill(topic, 4, 400, 'after');
     await waitFor(
       () => [...a.records, ...b.records].filter((r) => r.value!.toString().startsWith('after')).length >= 400,
       {
@@ -145,17 +131,17 @@ test('static member kill -9 and restart within the session timeout: no rebalance
 }, async () => {
   const topic = uniqueName('static-kill');
   const groupId = uniqueName('g');
-  await producer.createTopic(topic, 4);
-  await producer.fill(topic, 4, 400);
-  const probe = new GroupProbe(kafka.bootstrap, groupId);
+  await env.producer.createTopic(topic, 4);
+  await env.producer.fill(topic, 4, 400);
+  const probe = new GroupProbe(env.kafka.bootstrap, groupId);
   const a = member(groupId, topic, 'a');
   const children: Member[] = [];
   const start = (name: string) => {
     const m = new Member(name, {
-      bootstrap: kafka.bootstrap,
+      bootstrap: env.kafka.bootstrap,
       groupId,
       topic,
-      log: path.join(dir, `${groupId}-${name}.jsonl`),
+      log: path.join(env.dir, `${groupId}-${name}.jsonl`),
       options: { ...groupOptions, groupInstanceId: 'b' },
     });
     children.push(m);

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
-import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { Producer } from '../../src/producer/producer.js';
+import { consumeUntil } from '../helpers/env.js';
 import { TestProducer } from '../helpers/produce.js';
 import { sharedKafka, uniqueName } from '../kafka/index.js';
-
-async function readAll(consumer: Consumer, until: (seen: ConsumerRecord[]) => boolean) {
-  const seen: ConsumerRecord[] = [];
-  const timer = setTimeout(() => consumer.close(), 20000);
-  await consumer.run({
-    eachMessage: (r) => {
-      seen.push(r);
-      if (until(seen)) setImmediate(() => consumer.close());
-    },
-  });
-  clearTimeout(timer);
-  return seen;
-}
 
 test('transaction markers are never delivered; read_committed drops aborted records; the group commits past markers', async () => {
   const kafka = await sharedKafka();
@@ -49,7 +36,7 @@ test('transaction markers are never delivered; read_committed drops aborted reco
     isolationLevel: 'read_committed',
   });
   committedReader.subscribe(topic);
-  const committed = await readAll(committedReader, (s) => s.some((r) => r.value?.toString() === 'c3'));
+  const committed = await consumeUntil(committedReader, (s) => s.some((r) => r.value?.toString() === 'c3'));
   assert.deepEqual(
     committed.map((r) => r.value!.toString()),
     ['c1', 'c2', 'c3'],
@@ -61,7 +48,7 @@ test('transaction markers are never delivered; read_committed drops aborted reco
 
   const uncommitted = new Consumer({ brokers: kafka.bootstrap, autoOffsetReset: 'earliest' });
   uncommitted.assign([{ topic, partition: 0 }]);
-  const all = await readAll(uncommitted, (s) => s.length >= 6);
+  const all = await consumeUntil(uncommitted, (s) => s.length >= 6);
   // read_uncommitted sees aborted records too, but never the markers (offsets 2, 6, 8).
   assert.deepEqual(
     all.map((r) => r.offset),
