@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import type { ConsumerGroupMetadata } from '../producer/types.js';
 import { kafkaError } from '../protocol/errors.js';
 import { ConsumerCore, type RebalanceListener } from './core.js';
 import { Delivery, type RunOptions } from './delivery.js';
@@ -160,6 +161,21 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return sortPartitions(
       [...this.core.states.values()].filter((s) => s.paused).map(({ topic, partition }) => ({ topic, partition })),
     );
+  }
+
+  /**
+   * The group identity to pass to `producer.sendOffsetsToTransaction({ consumerGroupMetadata })`, like
+   * Java's `groupMetadata()`: the coordinator then rejects the offsets of a member that has lost its
+   * generation (KIP-447). Outside a valid generation, `generationId` is -1.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    const g = this.core.membership?.generation() ?? { generationId: -1, memberId: '' };
+    return {
+      groupId: this.core.o.groupId ?? '',
+      generationId: g.generationId,
+      memberId: g.memberId,
+      groupInstanceId: this.core.o.groupInstanceId ?? null,
+    };
   }
 
   /** Partitions currently assigned to this consumer. */

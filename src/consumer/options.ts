@@ -25,7 +25,7 @@ export interface ConsumerOptions extends ClientOptions {
   heartbeatIntervalMs?: number;
   /** Time a rebalance waits for members, and the longest a handler may hold a partition being revoked (`max.poll.interval.ms`). Default 300000. */
   rebalanceTimeoutMs?: number;
-  /** Assignors in preference order, by name or as objects (`partition.assignment.strategy`). Default `['cooperative-sticky']`. */
+  /** Assignors in preference order, by name or as objects (`partition.assignment.strategy`). Default `['range', 'cooperative-sticky']`, as in Java: groups can mix with other clients' defaults and upgrade online to cooperative. */
   assignors?: Array<'range' | 'roundrobin' | 'cooperative-sticky' | Assignor>;
   /** Where to start without a committed offset (`auto.offset.reset`): `earliest`, `latest` (default) or `none` (error). */
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
@@ -123,7 +123,7 @@ export function resolveConsumerOptions(input: unknown): ResolvedConsumerOptions 
   const o = resolveClientOptions<Record<string, unknown>>('Consumer', rest, consumerOptionSpecs);
   const check = consumerOptionSpecs.assignors!.check!(given);
   if (given !== undefined && check) throw new ConfigError('assignors', check);
-  const raw = (given as Array<string | Assignor> | undefined) ?? ['cooperative-sticky'];
+  const raw = (given as Array<string | Assignor> | undefined) ?? ['range', 'cooperative-sticky'];
   const assignors = raw.map((a) => {
     if (typeof a === 'string') {
       const found = builtInAssignors[a];

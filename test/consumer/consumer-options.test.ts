@@ -11,7 +11,7 @@ const names = (input: unknown) => resolveConsumerOptions({ ...base, assignors: i
 
 test('assignors: built-in names, custom objects, or a mix; default cooperative-sticky', () => {
   const custom: Assignor = { ...rangeAssignor, name: 'mine' };
-  assert.deepEqual(names(undefined), ['cooperative-sticky']);
+  assert.deepEqual(names(undefined), ['range', 'cooperative-sticky']);
   assert.deepEqual(names(['range']), ['range']);
   assert.deepEqual(names(['cooperative-sticky', 'range']), ['cooperative-sticky', 'range']);
   assert.deepEqual(names([custom]), ['mine']);

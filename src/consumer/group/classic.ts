@@ -76,6 +76,12 @@ export class ClassicGroupMember implements GroupMembership {
     };
   }
 
+  generation(): { generationId: number; memberId: string } {
+    return this.generationValid
+      ? { generationId: this.generationId, memberId: this.memberId }
+      : { generationId: -1, memberId: this.memberId };
+  }
+
   ownedPartitions(): TopicPartition[] {
     return sortPartitions([...this.owned.values()]);
   }

@@ -30,6 +30,8 @@ export interface GroupMembership {
   /** Null while no generation/epoch is valid: then nothing may be committed (DESIGN invariant 5). */
   commitIdentity(): CommitIdentity | null;
   ownedPartitions(): TopicPartition[];
+  /** The current generation (classic) or member epoch (KIP-848) and member id; -1 and '' outside a group. */
+  generation(): { generationId: number; memberId: string };
   /** A commit sent with `sentWith` was rejected because the generation or epoch is stale. */
   onGenerationFenced(err: Error, sentWith?: CommitIdentity): void;
   /** Revokes (commits) owned partitions and leaves the group. */
