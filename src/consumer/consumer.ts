@@ -1,10 +1,19 @@
 import { ConfigError } from '../errors.js';
 import type { ConsumerGroupMetadata } from '../producer/types.js';
 import { kafkaError } from '../protocol/errors.js';
+import {
+  checkListener,
+  checkOffset,
+  checkPartition,
+  checkPartitions,
+  checkRunOptions,
+  checkSubscription,
+  checkTimeout,
+} from './arguments.js';
 import { ConsumerCore, type RebalanceListener } from './core.js';
 import { Delivery, type RunOptions } from './delivery.js';
 import { IllegalStateError } from './errors.js';
-import { ClassicGroupMember } from './group/classic.js';
+import { ClassicGroupMember, raceDeadline } from './group/classic.js';
 import type { CommittedOffset, OffsetToCommit } from './offsets.js';
 import { type ConsumerOptions, resolveConsumerOptions } from './options.js';
 import type { PartitionState } from './partition-state.js';
@@ -37,6 +46,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private state: State = 'idle';
   private startPromise: Promise<void> | undefined;
   private closePromise: Promise<void> | undefined;
+  private assignChain: Promise<void> = Promise.resolve();
+  /** Resolved when close() has finished: run() returns then, even if a handler ignoring its signal still runs. */
+  private readonly closed = resolvable();
 
   constructor(options: ConsumerOptions) {
     this.core = new ConsumerCore(resolveConsumerOptions(options));
@@ -48,20 +60,19 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    */
   subscribe(topics: string | string[] | RegExp, listener: RebalanceListener = {}): void {
     this.ensureOpen();
+    const wanted = checkSubscription(topics);
+    const checkedListener = checkListener(listener);
     if (!this.core.o.groupId) throw new ConfigError('groupId', 'subscribe() needs a groupId (or use assign())');
     if (this.manual)
       throw new IllegalStateError('assign() was already called; a consumer either subscribes or assigns');
-    if (topics instanceof RegExp) {
-      this.subscription = { pattern: topics };
+    if (wanted instanceof RegExp) {
+      this.subscription = { pattern: wanted };
       this.core.cluster.watchTopics(null);
     } else {
-      const list = typeof topics === 'string' ? [topics] : [...topics];
-      if (list.length === 0 || list.some((t) => typeof t !== 'string' || t === '')) {
-        throw new ConfigError('topics', 'subscribe() needs at least one non-empty topic name');
-      }
-      this.subscription = { topics: [...new Set(list)].sort() };
+      this.subscription = { topics: wanted };
+      this.core.cluster.watchTopics(wanted);
     }
-    this.core.listener = listener;
+    this.core.listener = checkedListener;
     this.core.membership?.requestRejoin('the subscription changed');
   }
 
@@ -70,8 +81,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.ensureOpen();
     if (this.subscription)
       throw new IllegalStateError('subscribe() was already called; a consumer either subscribes or assigns');
-    this.manual = sortPartitions(partitions.map((p) => ({ topic: p.topic, partition: p.partition })));
-    if (this.state === 'running') this.applyManualAssignment().catch((err) => this.core.fail(err));
+    this.manual = sortPartitions(checkPartitions(partitions, 'assign()'));
+    if (this.state === 'running') this.reassign();
   }
 
   /**
@@ -80,14 +91,18 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    * fatal error, e.g. a {@link HandlerError} — after committing what was processed and leaving the group.
    */
   async run(opts: RunOptions): Promise<void> {
-    if (!opts.eachMessage === !opts.eachBatch)
-      throw new ConfigError('run', 'pass exactly one of eachMessage or eachBatch');
+    checkRunOptions(opts);
     const delivery = this.beginDelivery();
+    if (opts.signal?.aborted) {
+      // Aborted before it started: nothing to consume.
+      await this.close();
+      return;
+    }
     const onAbort = () => this.close().catch(() => {});
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.start();
-      await delivery.run(opts);
+      await Promise.race([delivery.run(opts), this.closed.promise]);
     } catch (err) {
       await this.close().catch(() => {});
       throw err;
@@ -123,25 +138,29 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /** Moves a partition's position; records already buffered for it are dropped. */
   seek(target: SeekTarget): void {
-    const s = this.requireState(target.topic, target.partition);
-    this.core.fetcher.releaseChunks(s.dropBuffered());
+    const { topic, partition } = checkPartition(target, 'seek');
+    const s = this.requireState(topic, partition);
     if ('offset' in target) {
-      if (!Number.isInteger(target.offset) || target.offset < 0)
-        throw new ConfigError('offset', `must be an integer >= 0, got ${target.offset}`);
-      this.core.fetcher.releaseChunks(s.seek(target.offset));
-      s.processed = target.offset;
+      const offset = checkOffset(target.offset, 'offset');
+      this.core.fetcher.releaseChunks(s.seek(offset));
+      s.processed = offset;
       this.core.fetcher.wake();
       return;
     }
+    let reset: PartitionState['reset'];
+    if ('timestamp' in target) reset = { timestamp: checkOffset(target.timestamp, 'timestamp') };
+    else if ('to' in target && (target.to === 'earliest' || target.to === 'latest')) reset = target.to;
+    else throw new ConfigError('seek', 'expected { offset }, { timestamp } or { to: "earliest" | "latest" }');
+    this.core.fetcher.releaseChunks(s.dropBuffered());
     s.version++;
     s.position = -1;
-    s.reset = 'timestamp' in target ? { timestamp: target.timestamp } : target.to;
-    this.core.resolvePositions([s]).catch((err) => this.core.fail(err));
+    s.reset = reset;
+    this.core.positions.resolve([s]);
   }
 
   /** Stops fetching and delivering these partitions until `resume()`. */
   pause(partitions: TopicPartition[]): void {
-    for (const p of partitions) {
+    for (const p of checkPartitions(partitions, 'pause()')) {
       const s = this.requireState(p.topic, p.partition);
       s.paused = true;
       this.core.ready.delete(s);
@@ -149,7 +168,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   resume(partitions: TopicPartition[]): void {
-    for (const p of partitions) {
+    for (const p of checkPartitions(partitions, 'resume()')) {
       const s = this.requireState(p.topic, p.partition);
       s.paused = false;
       this.core.markReady(s);
@@ -217,10 +236,15 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    * and the consumer leaves the group (static members stay, by design), all within `timeoutMs`.
    */
   close(opts: CloseOptions = {}): Promise<void> {
-    // Called from inside a handler (e.g. `if (done) await consumer.close()`): that handler waits
-    // for us, so we must not wait for it.
-    const caller = this.core.callingHandler;
-    this.closePromise ??= this.doClose(opts.timeoutMs ?? 30000, caller);
+    const timeoutMs = checkTimeout(opts?.timeoutMs, 'timeoutMs') ?? 30000;
+    // Called from inside a handler (e.g. `if (done) await consumer.close()`), or while an iterator's
+    // loop body holds a record: that code waits for us, so we must not wait for it.
+    const exempt = this.delivery?.closeExempt();
+    if (exempt?.size) {
+      for (const s of exempt) this.core.exempt.add(s);
+      this.core.notifyIdle();
+    }
+    this.closePromise ??= this.doClose(timeoutMs);
     return this.closePromise;
   }
 
@@ -243,16 +267,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private async doStart(): Promise<void> {
     const core = this.core;
     this.state = 'running';
-    await core.cluster.connect();
+    await core.cluster.connect({ signal: core.closing.signal });
     if (this.subscription) {
-      const sub = this.subscription;
-      if ('topics' in sub) {
-        await core.cluster.refreshMetadata({ topics: sub.topics });
-        for (const t of sub.topics) {
-          const info = core.cluster.metadata.topics.get(t);
-          if (!info || info.errorCode) throw kafkaError(info?.errorCode || 3, { topic: t });
-        }
-      }
+      // Topics that do not exist yet are waited for (the leader assigns them once they appear), as
+      // Java's consumer does; `allowAutoCreateTopics` lets the metadata requests create them.
       const o = core.o;
       core.membership = new ClassicGroupMember(
         core.cluster,
@@ -270,7 +288,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       );
       core.membership.start();
     } else {
-      await this.applyManualAssignment();
+      const first = this.applyManualAssignment();
+      this.assignChain = first.catch(() => {});
+      await first;
     }
     core.fetcher.start();
     core.startAutoCommit();
@@ -287,18 +307,34 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return out.sort();
   }
 
+  /** Applies assign() calls one at a time, in order: each works from what the previous one left. */
+  private reassign(): void {
+    const run = () => this.applyManualAssignment();
+    this.assignChain = this.assignChain.then(run, run);
+    this.assignChain.catch((err) => this.core.fail(err));
+  }
+
   private async applyManualAssignment(): Promise<void> {
     const core = this.core;
     const wanted = this.manual ?? [];
     const keys = new Set(wanted.map((p) => tpKey(p.topic, p.partition)));
     const removed = [...core.states.values()].filter((s) => !keys.has(s.key));
     if (removed.length) await core.revoke(removed, 'assign() changed');
-    await core.cluster.refreshMetadata({ topics: [...new Set(wanted.map((p) => p.topic))] });
-    for (const p of wanted) {
-      const info = core.cluster.metadata.topics.get(p.topic);
-      if (!info || info.errorCode) throw kafkaError(info?.errorCode || 3, { topic: p.topic });
-      if (!info.partitions[p.partition]) throw kafkaError(3, { topic: p.topic, partition: p.partition });
-    }
+    const topics = [...new Set(wanted.map((p) => p.topic))];
+    // A topic created moments ago may not have reached every broker yet: look again until the
+    // deadline, then fail with the (retriable) error that says which partition is missing.
+    await core.cluster.retry(
+      'Looking up the assigned partitions',
+      async () => {
+        await core.cluster.refreshMetadata({ topics, signal: core.closing.signal });
+        for (const p of wanted) {
+          const info = core.cluster.metadata.topics.get(p.topic);
+          if (!info || info.errorCode) throw kafkaError(info?.errorCode || 3, { topic: p.topic });
+          if (!info.partitions[p.partition]) throw kafkaError(3, { topic: p.topic, partition: p.partition });
+        }
+      },
+      { signal: core.closing.signal },
+    );
     await core.assign(wanted.filter((p) => !core.states.has(tpKey(p.topic, p.partition))));
     core.fetcher.wake();
   }
@@ -310,26 +346,32 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (failure) throw failure;
   }
 
-  private async doClose(timeoutMs: number, caller: PartitionState | undefined): Promise<void> {
+  private async doClose(timeoutMs: number): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closing';
     const core = this.core;
-    this.delivery?.stop();
     const deadline = Date.now() + timeoutMs;
-    core.closeCaller = caller;
-    await core.waitIdle([...core.states.values()], timeoutMs);
-    core.stopAutoCommit();
-    await core.fetcher.stop();
-    const remaining = () => Math.max(1, deadline - Date.now());
-    if (core.membership) {
-      await core.membership.stop(remaining());
-    } else if (core.o.autoCommit && core.offsets) {
-      await core
-        .commit(core.pendingCommits(), { timeoutMs: remaining() })
-        .catch((err) => core.o.logger.warn('Final commit on close failed', { error: err }));
-    }
-    await core.close();
+    this.delivery?.stop();
+    // Every step is bounded by the deadline, and so is the whole: a step that overruns (a listener
+    // of the application's, a broker that does not answer) is left behind, and closing the
+    // connections below ends whatever it waits for.
+    const steps = async () => {
+      await core.waitIdle([...core.states.values()], deadline);
+      core.stopAutoCommit();
+      await raceDeadline(core.fetcher.stop(), deadline);
+      if (core.membership) {
+        await core.membership.stop(deadline);
+      } else if (core.o.autoCommit && core.offsets) {
+        await core
+          .commit(core.pendingCommits(), { timeoutMs: Math.max(1, deadline - Date.now()) })
+          .catch((err) => core.o.logger.warn('Final commit on close failed', { error: err }));
+      }
+    };
+    await raceDeadline(steps(), deadline);
+    if (Date.now() >= deadline) core.o.logger.warn('Close timed out; closing the connections now', { timeoutMs });
+    core.close();
     this.state = 'closed';
+    this.closed.resolve();
   }
 
   private ensureOpen(): void {
@@ -341,4 +383,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (!s) throw new IllegalStateError(`${topic}-${partition} is not assigned to this consumer`);
     return s;
   }
+}
+
+function resolvable(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

@@ -1,5 +1,4 @@
 import { Cluster } from '../cluster/cluster.js';
-import { listOffsets, OffsetSpec } from '../cluster/list-offsets.js';
 import { AbortedError } from '../network/errors.js';
 import { CommitFailedError, NoOffsetError } from './errors.js';
 import { Fetcher } from './fetcher.js';
@@ -7,51 +6,77 @@ import type { GroupHooks, GroupMembership } from './group/membership.js';
 import { OffsetClient, type OffsetToCommit } from './offsets.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import { PartitionState } from './partition-state.js';
+import { PositionResolver } from './positions.js';
 import { formatPartitions, type TopicPartition, tpKey } from './topic-partition.js';
 
 /** Rebalance listeners (may be async); the consumer waits for each before going on. */
 export interface RebalanceListener {
-  /** New partitions, before fetching starts: a good place to `seek()`. */
+  /**
+   * Called after every completed rebalance with the partitions it added (possibly none, as in Java),
+   * before fetching them starts: a good place to `seek()`.
+   */
   onPartitionsAssigned?(partitions: TopicPartition[]): unknown;
-  /** Partitions given up in an orderly way: their processed offsets were just committed (with auto-commit). */
+  /**
+   * Partitions given up in an orderly way: their handlers have finished and their processed offsets
+   * were just committed (with auto-commit). With an eager assignor (`range`, `roundrobin`) it is called
+   * before every rejoin, even with nothing owned, as in Java.
+   */
   onPartitionsRevoked?(partitions: TopicPartition[]): unknown;
-  /** Partitions lost (generation fenced, session expired): they may already belong to someone else; nothing was committed. */
+  /** Partitions lost (generation fenced, session expired): they may already be someone else's; nothing was committed. */
   onPartitionsLost?(partitions: TopicPartition[]): unknown;
 }
 
 /**
  * The consumer's shared state: assigned partitions, the fetcher, commits, and the group hooks.
  * The public {@link Consumer} and the delivery loop both work on this.
+ *
+ * Ownership (DESIGN invariant 7): a partition's handlers run only while its state is assigned. On
+ * revoke or loss its signal aborts, nothing its handlers finish later is committed, and if it comes
+ * back to this consumer the new state delivers nothing until the old handler has returned (`draining`).
  */
 export class ConsumerCore implements GroupHooks {
   readonly cluster: Cluster;
   readonly states = new Map<string, PartitionState>();
   readonly fetcher: Fetcher;
   readonly offsets: OffsetClient | undefined;
+  readonly positions: PositionResolver;
   membership: GroupMembership | undefined;
   listener: RebalanceListener = {};
   /** Partitions with records ready and nobody working on them, in arrival order. */
   readonly ready = new Set<PartitionState>();
+  /** Revoked or lost states whose handler still runs, by key: a new owner of the key waits for them. */
+  readonly draining = new Map<string, PartitionState>();
   private dataWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
-  /**
-   * The partition whose handler is being called right now (synchronous part only). `close()` called
-   * from there must not wait for that handler: the handler is waiting for `close()`.
-   */
-  callingHandler: PartitionState | undefined;
-  /** The partition whose handler called `close()`; nothing waits for it to become idle. */
-  closeCaller: PartitionState | undefined;
   /** How delivery decodes chunks (`isolation.level`, `check.crcs`). */
   readonly decodeOptions: { isolationLevel: 0 | 1; checkCrcs: boolean };
+  /** Partitions whose handler (or iterator loop body) called close(): nothing waits for them. */
+  readonly exempt = new Set<PartitionState>();
   /** First fatal error; the delivery loop stops and rethrows it. */
   failure: Error | undefined;
+  /** Aborted when the consumer closes: background work (position lookups, retries) stops. */
+  readonly closing = new AbortController();
   private commitChain: Promise<void> = Promise.resolve();
   private autoCommitTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly o: ResolvedConsumerOptions) {
     this.cluster = new Cluster(o);
+    this.cluster.allowAutoTopicCreation = o.allowAutoCreateTopics;
     this.offsets = o.groupId ? new OffsetClient(this.cluster, o.groupId) : undefined;
-    this.decodeOptions = { isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0, checkCrcs: o.checkCrcs };
+    const isolationLevel = o.isolationLevel === 'read_committed' ? 1 : 0;
+    this.decodeOptions = { isolationLevel, checkCrcs: o.checkCrcs };
+    this.positions = new PositionResolver({
+      cluster: this.cluster,
+      offsets: this.offsets,
+      logger: o.logger,
+      isolationLevel,
+      owns: (s) => this.owns(s),
+      resetTarget: (s, why) => this.resetTarget(s, why),
+      moved: (s, offset, epoch) => this.fetcher.releaseChunks(s.seek(offset, epoch)),
+      resolved: () => this.fetcher.wake(),
+      fail: (err) => this.fail(err),
+      closing: this.closing.signal,
+    });
     this.fetcher = new Fetcher(
       this.cluster,
       {
@@ -59,7 +84,7 @@ export class ConsumerCore implements GroupHooks {
         maxBytes: o.fetchMaxBytes,
         maxWaitMs: o.fetchMaxWaitMs,
         maxPartitionBytes: o.maxPartitionFetchBytes,
-        isolationLevel: o.isolationLevel === 'read_committed' ? 1 : 0,
+        isolationLevel,
         maxBufferedBytes: o.maxBufferedBytes,
         checkCrcs: o.checkCrcs,
         rackId: o.clientRack,
@@ -75,11 +100,16 @@ export class ConsumerCore implements GroupHooks {
           });
           s.reset = this.resetTarget(s, 'the fetch position is out of range');
           this.fetcher.releaseChunks(s.dropBuffered());
-          this.resolvePositions([s]).catch((err) => this.fail(err));
+          this.positions.resolve([s]);
         },
         onError: (err) => this.fail(err),
       },
     );
+  }
+
+  /** Whether `s` is the live state of an assigned partition (not revoked, lost or replaced). */
+  owns(s: PartitionState): boolean {
+    return !s.lost && this.states.get(s.key) === s;
   }
 
   // ---- records handed to the application --------------------------------------------------
@@ -95,7 +125,8 @@ export class ConsumerCore implements GroupHooks {
   takeReady(): PartitionState | undefined {
     for (const s of this.ready) {
       this.ready.delete(s);
-      if (s.busy || !s.deliverable || !this.states.has(s.key)) continue;
+      // A previous owner's handler of this partition still runs: it goes first (release re-adds s).
+      if (s.busy || !s.deliverable || !this.owns(s) || this.draining.has(s.key)) continue;
       s.busy = true;
       return s;
     }
@@ -105,11 +136,21 @@ export class ConsumerCore implements GroupHooks {
   /** Returns a partition after a handler finished with it. */
   release(s: PartitionState): void {
     s.busy = false;
-    if (s.deliverable && this.states.get(s.key) === s) this.ready.add(s);
+    if (this.draining.get(s.key) === s) {
+      // The last handler of a revoked/lost state returned: its successor may deliver now.
+      this.draining.delete(s.key);
+      const next = this.states.get(s.key);
+      if (next) this.markReady(next);
+    } else if (s.deliverable && this.owns(s)) this.ready.add(s);
+    this.notifyIdle();
+    if (this.ready.size) this.markReady(s);
+  }
+
+  /** Wakes whoever waits for handlers to finish (see {@link ConsumerCore.waitIdle}). */
+  notifyIdle(): void {
     const idle = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of idle) w();
-    if (this.ready.size) this.markReady(s);
   }
 
   /** Resolves when new records may be ready (or the consumer is failing/stopping). */
@@ -128,8 +169,12 @@ export class ConsumerCore implements GroupHooks {
     this.markReady({ busy: true } as PartitionState);
   }
 
-  /** Records that `record` and everything before it in its partition are done. */
+  /**
+   * Records that `offset` and everything before it in its partition are done. Ignored for a state
+   * that no longer owns its partition: a handler that outlived its ownership is never committed.
+   */
   markProcessed(s: PartitionState, offset: number, leaderEpoch: number): void {
+    if (!this.owns(s)) return;
     s.processed = offset + 1;
     s.processedEpoch = leaderEpoch;
   }
@@ -201,7 +246,8 @@ export class ConsumerCore implements GroupHooks {
   // ---- group hooks ------------------------------------------------------------------------
 
   async assign(partitions: TopicPartition[]): Promise<void> {
-    this.o.logger.info('Partitions assigned', { partitions: formatPartitions(partitions) });
+    if (this.closing.signal.aborted) return;
+    if (partitions.length) this.o.logger.info('Partitions assigned', { partitions: formatPartitions(partitions) });
     const added: PartitionState[] = [];
     for (const p of partitions) {
       const key = tpKey(p.topic, p.partition);
@@ -212,42 +258,63 @@ export class ConsumerCore implements GroupHooks {
     }
     this.cluster.watchTopics(partitions.map((p) => p.topic));
     await this.listener.onPartitionsAssigned?.(partitions);
-    await this.resolvePositions(added.filter((s) => s.reset !== null));
+    this.positions.resolve(added.filter((s) => s.reset !== null));
+    this.fetcher.wake();
   }
 
-  async revoke(partitions: TopicPartition[], reason: string): Promise<void> {
-    this.o.logger.info('Partitions revoked', { partitions: formatPartitions(partitions), reason });
-    const states = this.detach(partitions);
-    await this.waitIdle(states, this.o.rebalanceTimeoutMs);
-    if (this.o.autoCommit) {
+  /**
+   * Gives partitions up in an orderly way: their signals abort, in-flight handlers get until
+   * `deadline` to return, processed offsets are committed, then the partitions are released. A
+   * handler still running at the deadline has its partition released anyway (the rebalance cannot
+   * wait forever, as Java's max.poll.interval.ms) but is treated as lost: what it finishes later is
+   * not committed, and this consumer does not hand the partition to a new handler before it returns.
+   */
+  async revoke(partitions: TopicPartition[], reason: string, deadline?: number): Promise<void> {
+    const states = this.detach(partitions, reason);
+    if (states.length) this.o.logger.info('Partitions revoked', { partitions: formatPartitions(partitions), reason });
+    const stuck = await this.waitIdle(states, deadline ?? Date.now() + this.o.rebalanceTimeoutMs);
+    for (const s of stuck) s.lost = true;
+    if (stuck.length) {
+      this.o.logger.warn(
+        'Handlers still running when their partitions were revoked; their results will not be committed',
+        {
+          partitions: formatPartitions(stuck),
+        },
+      );
+    }
+    if (this.o.autoCommit && states.length) {
       // A failed commit here loses nothing: the next owner starts from the last committed offset
       // and the records are redelivered. It must not block the rebalance.
-      await this.commit(this.pendingCommits(states)).catch((err) =>
+      const timeoutMs = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
+      await this.commit(this.pendingCommits(states), { timeoutMs }).catch((err) =>
         this.o.logger.warn('Commit on revoke failed; the next owner re-reads from the last commit', { error: err }),
       );
     }
-    for (const s of states) this.states.delete(s.key);
+    this.remove(states);
     await this.listener.onPartitionsRevoked?.(partitions);
   }
 
-  async lose(partitions: TopicPartition[], reason: string): Promise<void> {
-    this.o.logger.warn('Partitions lost', { partitions: formatPartitions(partitions), reason });
-    const states = this.detach(partitions);
-    for (const s of states) this.states.delete(s.key);
-    await this.listener.onPartitionsLost?.(partitions);
+  /** The partitions may already be someone else's: abort, wait (bounded) for handlers, commit nothing. */
+  async lose(partitions: TopicPartition[], reason: string, deadline?: number): Promise<void> {
+    const states = this.detach(partitions, reason);
+    for (const s of states) s.lost = true;
+    if (states.length) this.o.logger.warn('Partitions lost', { partitions: formatPartitions(partitions), reason });
+    await this.waitIdle(states, deadline ?? Date.now() + this.o.rebalanceTimeoutMs);
+    this.remove(states);
+    if (partitions.length) await this.listener.onPartitionsLost?.(partitions);
   }
 
-  /** Stops fetching and delivering `partitions` and drops their buffered records. */
-  private detach(partitions: TopicPartition[]): PartitionState[] {
+  /** Stops fetching and delivering `partitions`, aborts their handlers' signals and drops buffered records. */
+  private detach(partitions: TopicPartition[], reason: string): PartitionState[] {
     const states: PartitionState[] = [];
     for (const p of partitions) {
       const s = this.states.get(tpKey(p.topic, p.partition));
       if (!s) continue;
       // `revoking` (not a version bump) stops fetches and deliveries: the record whose handler is
-      // running now must still count as processed when it returns, so the commit on revoke covers
-      // it. With a bump, a graceful rebalance during an async handler left that record uncommitted
-      // and the next owner processed it again.
+      // running now still counts as processed when it returns in time, so the commit on revoke
+      // covers it.
       s.revoking = true;
+      s.controller.abort(new AbortedError(`${s.topic}-${s.partition} was ${reason}`));
       this.ready.delete(s);
       this.fetcher.releaseChunks(s.dropBuffered());
       states.push(s);
@@ -255,11 +322,20 @@ export class ConsumerCore implements GroupHooks {
     return states;
   }
 
-  /** Waits until no handler works on `states` (bounded: a stuck handler cannot block a rebalance forever). */
-  async waitIdle(all: PartitionState[], timeoutMs: number): Promise<void> {
-    const states = all.filter((s) => s !== this.closeCaller);
-    const deadline = Date.now() + timeoutMs;
-    while (states.some((s) => s.busy) && Date.now() < deadline) {
+  private remove(states: PartitionState[]): void {
+    for (const s of states) {
+      if (this.states.get(s.key) === s) this.states.delete(s.key);
+      if (s.busy) this.draining.set(s.key, s);
+    }
+  }
+
+  /**
+   * Waits until no handler works on `states` or `deadline` (ms since the epoch) passes; returns the
+   * states still busy. Partitions in `exempt` are never waited for (their handler called close()).
+   */
+  async waitIdle(states: PartitionState[], deadline: number): Promise<PartitionState[]> {
+    const busy = () => states.filter((s) => s.busy && !this.exempt.has(s));
+    while (busy().length && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(1, deadline - Date.now()));
         this.idleWaiters.push(() => {
@@ -268,6 +344,7 @@ export class ConsumerCore implements GroupHooks {
         });
       });
     }
+    return busy();
   }
 
   fatal(err: Error): void {
@@ -284,71 +361,19 @@ export class ConsumerCore implements GroupHooks {
     return this.o.autoOffsetReset;
   }
 
-  /**
-   * Resolves positions: committed offsets first (OffsetFetch), then the reset policy or a seek
-   * target (ListOffsets). Fetching starts as each partition gets a position.
-   */
-  async resolvePositions(states: PartitionState[], signal?: AbortSignal): Promise<void> {
-    const versions = new Map(states.map((s) => [s, s.version]));
-    const wantCommitted = states.filter((s) => s.reset === 'committed');
-    if (wantCommitted.length) {
-      const committed = this.offsets ? await this.offsets.fetch(wantCommitted, { signal }) : new Map();
-      for (const s of wantCommitted) {
-        if (s.version !== versions.get(s) || s.reset !== 'committed') continue;
-        const c = committed.get(s.key);
-        if (c) {
-          s.position = c.offset;
-          s.lastFetchedEpoch = c.leaderEpoch;
-          s.committed = c.offset;
-          s.processed = c.offset;
-          s.reset = null;
-        } else {
-          s.reset = this.resetTarget(s, 'no committed offset');
-        }
-      }
-    }
-    const queries = states.filter((s) => s.reset !== null && s.reset !== 'committed' && s.version === versions.get(s));
-    if (queries.length) {
-      const answers = await listOffsets(
-        this.cluster,
-        queries.map((s) => ({
-          topic: s.topic,
-          partition: s.partition,
-          timestamp:
-            s.reset === 'earliest'
-              ? OffsetSpec.earliest
-              : s.reset === 'latest'
-                ? OffsetSpec.latest
-                : (s.reset as { timestamp: number }).timestamp,
-        })),
-        { signal, isolationLevel: this.o.isolationLevel === 'read_committed' ? 1 : 0 },
-      );
-      const missing: typeof queries = [];
-      for (const s of queries) {
-        if (s.version !== versions.get(s) || s.reset === null) continue;
-        const a = answers.get(s.key);
-        if (!a) continue;
-        if (a.offset < 0) {
-          // No record at or after that timestamp: continue from the end.
-          missing.push(s);
-          s.reset = 'latest';
-          continue;
-        }
-        this.fetcher.releaseChunks(s.seek(a.offset, -1));
-        if (s.processed < 0) s.processed = a.offset;
-      }
-      if (missing.length) await this.resolvePositions(missing, signal);
-    }
-    this.fetcher.wake();
+  /** Aborts every partition's signal (the consumer is stopping). */
+  abortHandlers(reason: string): void {
+    for (const s of this.states.values()) s.controller.abort(new AbortedError(reason));
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends everything at once: background work, fetch loops, connections. What was still waiting on a
+   * connection fails and unwinds by itself; nothing here waits for it.
+   */
+  close(): void {
+    this.closing.abort();
     this.stopAutoCommit();
-    await this.fetcher.stop();
+    this.fetcher.stop().catch(() => {});
     this.cluster.close();
   }
-}
-
-export function abortError(signal: AbortSignal | undefined): AbortedError {
-  return new AbortedError('The consumer was aborted', signal?.reason);
 }

@@ -66,12 +66,17 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 export class Delivery {
   private stopping = false;
   private readonly stopController = new AbortController();
+  /** The partition each worker is on (for {@link Delivery.closeExempt}). */
+  private readonly working: Array<PartitionState | undefined> = [];
+  /** The partition whose record the iterator handed out and the loop body is still working on. */
+  private iteratorHolds: PartitionState | undefined;
 
   constructor(private readonly core: ConsumerCore) {}
 
   stop(): void {
     this.stopping = true;
     this.stopController.abort();
+    this.core.abortHandlers('The consumer is closing');
     this.core.wakeAll();
   }
 
@@ -81,11 +86,46 @@ export class Delivery {
 
   async run(opts: RunOptions): Promise<void> {
     const n = opts.partitionsConsumedConcurrently ?? 1;
-    const workers = Array.from({ length: Math.max(1, n) }, () => this.worker(opts));
+    const workers = Array.from({ length: Math.max(1, n) }, (_, id) => this.namedWorker(id)(opts));
     await Promise.all(workers);
   }
 
-  private async worker(opts: RunOptions): Promise<void> {
+  /**
+   * The partitions whose handler called close() (found from the call's async stack), plus the one an
+   * iterator has in hand: close() must not wait for those, since they wait for close().
+   *
+   * Each worker is a function named `sluice$worker$<id>`, and V8's async stack traces name every
+   * function that awaits the current one — so a handler that calls close(), before or after any
+   * number of awaits of its own, has its worker in the stack. This costs nothing per record (only
+   * close() reads a stack), unlike AsyncLocalStorage, which on Node 20 slows every await in the
+   * application's handlers.
+   */
+  closeExempt(): Set<PartitionState> {
+    const out = new Set<PartitionState>();
+    if (this.iteratorHolds) out.add(this.iteratorHolds);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Number.POSITIVE_INFINITY;
+    const stack = new Error().stack ?? '';
+    Error.stackTraceLimit = limit;
+    for (const m of stack.matchAll(/sluice\$worker\$(\d+)/g)) {
+      const s = this.working[Number(m[1])];
+      if (s) out.add(s);
+    }
+    return out;
+  }
+
+  private namedWorker(id: number): (opts: RunOptions) => Promise<void> {
+    const name = `sluice$worker$${id}`;
+    const self = this;
+    const holder = {
+      async [name](opts: RunOptions): Promise<void> {
+        await self.worker(id, opts);
+      },
+    };
+    return holder[name]!;
+  }
+
+  private async worker(id: number, opts: RunOptions): Promise<void> {
     const core = this.core;
     while (!this.stopping && !core.failure) {
       const s = core.takeReady();
@@ -93,10 +133,12 @@ export class Delivery {
         await core.waitForData(this.signal);
         continue;
       }
+      this.working[id] = s;
       try {
         if (opts.eachBatch) await this.batch(s, opts.eachBatch);
         else if (opts.eachMessage) await this.messages(s, opts.eachMessage);
       } finally {
+        this.working[id] = undefined;
         core.release(s);
       }
       await this.maybeYield();
@@ -136,7 +178,7 @@ export class Delivery {
     const chunk = this.currentChunk(s);
     if (!chunk) return;
     const version = s.version;
-    const ctx: HandlerContext = { signal: this.signal };
+    const ctx: HandlerContext = { signal: s.controller.signal };
     const records = chunk.records;
     // A turn ends after TURN_MS, so partitions sharing a worker take turns — unless the buffer is
     // full: then finishing this (decoded) chunk beats decoding another one.
@@ -146,17 +188,11 @@ export class Delivery {
       if ((i & 63) === 63 && performance.now() > turnEnds && !core.fetcher.full) return;
       const record = records[i]!;
       try {
-        core.callingHandler = s;
-        let r: unknown;
-        try {
-          r = handler(record, ctx);
-        } finally {
-          core.callingHandler = undefined;
-        }
+        const r = handler(record, ctx);
         if (isThenable(r)) await r;
         else if ((i & 255) === 255) await this.maybeYield();
       } catch (err) {
-        core.fail(new HandlerError(record.topic, record.partition, record.offset, err));
+        this.handlerFailed(s, record.offset, err);
         return;
       }
       if (s.version !== version) return;
@@ -177,24 +213,18 @@ export class Delivery {
     if (records.length > 0) {
       const byOffset = (offset: number) => records.find((r) => r.offset === offset);
       const ctx: BatchContext = {
-        signal: this.signal,
+        signal: s.controller.signal,
         resolveOffset: (offset) => {
           const r = byOffset(offset);
           if (r && s.version === version && offset + 1 > s.processed) core.markProcessed(s, r.offset, r.leaderEpoch);
         },
       };
       try {
-        core.callingHandler = s;
-        let r: unknown;
-        try {
-          r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
-        } finally {
-          core.callingHandler = undefined;
-        }
+        const r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
         if (isThenable(r)) await r;
       } catch (err) {
         const failedAt = s.processed >= 0 && s.version === version ? s.processed : records[0]!.offset;
-        core.fail(new HandlerError(s.topic, s.partition, failedAt, err));
+        this.handlerFailed(s, failedAt, err);
         return;
       }
       if (s.version !== version) return;
@@ -203,6 +233,23 @@ export class Delivery {
     }
     chunk.next = all.length;
     this.finishChunk(s, chunk);
+  }
+
+  /**
+   * A handler threw. When its partition's signal had aborted (revoked, lost, closing) the failure is
+   * most likely the abort itself: the record is simply not processed — the next owner, or the next
+   * run, gets it again. Otherwise the consumer stops at that record (HandlerError).
+   */
+  private handlerFailed(s: PartitionState, offset: number, err: unknown): void {
+    if (s.controller.signal.aborted) {
+      this.core.o.logger.debug('Handler gave up after its partition was revoked or the consumer stopped', {
+        partition: `${s.topic}-${s.partition}`,
+        offset,
+        error: err instanceof Error ? err : String(err),
+      });
+      return;
+    }
+    this.core.fail(new HandlerError(s.topic, s.partition, offset, err));
   }
 
   /**
@@ -237,6 +284,7 @@ export class Delivery {
       if (!handedOut) return;
       const { s, version, chunk, record } = handedOut;
       handedOut = undefined;
+      this.iteratorHolds = undefined;
       if (s.version !== version) return;
       core.markProcessed(s, record.offset, record.leaderEpoch);
       chunk.next++;
@@ -265,6 +313,7 @@ export class Delivery {
             if (chunk && chunk.next < chunk.records.length) {
               const record = chunk.records[chunk.next]!;
               handedOut = { s, version: s.version, chunk, record };
+              this.iteratorHolds = s;
               return { done: false, value: record };
             }
             if (chunk) {
@@ -282,6 +331,7 @@ export class Delivery {
       },
       return: async (): Promise<IteratorResult<ConsumerRecord>> => {
         handedOut = undefined;
+        this.iteratorHolds = undefined;
         releaseCurrent();
         return { done: true, value: undefined };
       },

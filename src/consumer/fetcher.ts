@@ -5,6 +5,7 @@ import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { Fetch, type FetchRequestFetchTopic, type FetchResponsePartitionData } from '../protocol/generated/index.js';
 import { ZERO_UUID } from '../protocol/reader.js';
 import { decodeRecordBatches } from '../protocol/records/decode.js';
+import { CorruptRecordError } from '../protocol/records/errors.js';
 import { scanRecordBatches } from '../protocol/records/scan.js';
 import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js';
 import type { FetchedChunk, FetchedFrame, PartitionState } from './partition-state.js';
@@ -38,8 +39,24 @@ export interface FetcherEvents {
   onError(err: Error, state: PartitionState): void;
 }
 
-/** Partition-level errors after which the leader must be looked up again. */
-const REFRESH_METADATA = new Set([3, 5, 6, 9, 56, 74, 75, 78, 100]);
+/**
+ * Partition-level Fetch errors the consumer rides out, as Java's fetcher does (FetchCollector): the
+ * partition backs off and is fetched again, after a metadata refresh where leadership may have moved.
+ * Any other code (authorization, CORRUPT_MESSAGE, codes this client does not know) stops the consumer.
+ */
+const RETRY_PARTITION = new Map<number, { refresh: boolean }>([
+  [-1, { refresh: false }], // UNKNOWN_SERVER_ERROR: Java logs and retries
+  [3, { refresh: true }], // UNKNOWN_TOPIC_OR_PARTITION: metadata not yet on this broker, or moved
+  [5, { refresh: true }], // LEADER_NOT_AVAILABLE
+  [6, { refresh: true }], // NOT_LEADER_OR_FOLLOWER
+  [9, { refresh: true }], // REPLICA_NOT_AVAILABLE
+  [56, { refresh: true }], // KAFKA_STORAGE_ERROR
+  [74, { refresh: true }], // FENCED_LEADER_EPOCH
+  [75, { refresh: false }], // UNKNOWN_LEADER_EPOCH: our metadata is ahead of the broker's
+  [78, { refresh: true }], // OFFSET_NOT_AVAILABLE
+  [100, { refresh: true }], // UNKNOWN_TOPIC_ID
+  [103, { refresh: true }], // INCONSISTENT_TOPIC_ID: the topic was recreated; look it up again
+]);
 
 /**
  * One fetch loop per leader broker, each with its own incremental fetch session (KIP-227) on the
@@ -56,7 +73,11 @@ export class Fetcher {
   private waiters: Array<() => void> = [];
   private running = false;
   private abort = new AbortController();
-  private lastMetadataKick = 0;
+  /** Retries the metadata of partitions without a leader until one appears (Java's metadata backoff). */
+  private leaderTimer: NodeJS.Timeout | undefined;
+  private leaderAttempts = 0;
+  /** Wakes the loops when the earliest per-partition backoff ends. */
+  private backoffTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -79,8 +100,12 @@ export class Fetcher {
     this.waiters = [];
     for (const w of waiters) w();
     let leaderless = false;
+    let nextRetry = Number.POSITIVE_INFINITY;
     for (const s of this.partitions()) {
-      if (!s.fetchable) continue;
+      if (!s.fetchable) {
+        if (s.retryAt > Date.now() && s.retryAt < nextRetry) nextRetry = s.retryAt;
+        continue;
+      }
       const leader = this.cluster.metadata.partition(s.topic, s.partition)?.leader ?? -1;
       if (leader < 0 || !this.cluster.metadata.brokers.has(leader)) {
         leaderless = true;
@@ -95,13 +120,40 @@ export class Fetcher {
         this.loops.set(leader, loop);
       }
     }
-    if (leaderless && Date.now() - this.lastMetadataKick > this.cluster.options.retryBackoffMs) {
-      this.lastMetadataKick = Date.now();
-      this.cluster
-        .refreshMetadata()
-        .then(() => this.wake())
-        .catch(() => {});
+    if (nextRetry !== Number.POSITIVE_INFINITY && !this.backoffTimer) {
+      this.backoffTimer = setTimeout(
+        () => {
+          this.backoffTimer = undefined;
+          this.wake();
+        },
+        Math.max(1, nextRetry - Date.now()),
+      );
     }
+    if (leaderless) this.awaitLeaders();
+    else this.leaderAttempts = 0;
+  }
+
+  /**
+   * Some assigned partition has no leader (an election in progress, a broker not yet in our
+   * metadata): refresh the metadata on a timer, with backoff, until every partition has one.
+   */
+  private awaitLeaders(): void {
+    if (this.leaderTimer) return;
+    const delay = backoffDelay(this.leaderAttempts++, {
+      initialMs: this.cluster.options.retryBackoffMs,
+      maxMs: this.cluster.options.retryBackoffMaxMs,
+    });
+    this.leaderTimer = setTimeout(() => {
+      this.cluster
+        .refreshMetadata({ signal: this.abort.signal })
+        .catch((err) =>
+          this.cluster.options.logger.debug('Metadata refresh for leaderless partitions failed', { error: err }),
+        )
+        .finally(() => {
+          this.leaderTimer = undefined;
+          this.wake();
+        });
+    }, delay);
   }
 
   /** Counts a chunk's decoded records against the buffer (released with the chunk). */
@@ -142,10 +194,20 @@ export class Fetcher {
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
+    if (this.leaderTimer) clearTimeout(this.leaderTimer);
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.leaderTimer = undefined;
+    this.backoffTimer = undefined;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
     await Promise.allSettled([...this.loops.values()]);
+  }
+
+  private wakeLoops(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
   }
 
   private waitForWake(): Promise<void> {
@@ -177,12 +239,16 @@ export class Fetcher {
         await this.waitForWake();
         continue;
       }
+      // The buffer is shared fairly: a loop reserves at most its share of it, so a broker whose fetch
+      // is parked waiting for data (fetch.max.wait.ms) does not keep the others from fetching. No
+      // more than the partitions asked for can return (max.partition.fetch.bytes each), either.
       const room = this.o.maxBufferedBytes - this.buffered - this.reserved;
-      if (room <= 0) {
+      const share = Math.floor(this.o.maxBufferedBytes / Math.max(1, this.loops.size));
+      const maxBytes = Math.min(this.o.maxBytes, room, share, targets.length * this.o.maxPartitionBytes);
+      if (maxBytes <= 0) {
         await this.waitForWake();
         continue;
       }
-      const maxBytes = Math.min(this.o.maxBytes, room);
       this.reserved += maxBytes;
       try {
         await this.fetchOnce(nodeId, session, targets, maxBytes);
@@ -195,7 +261,7 @@ export class Fetcher {
           for (const s of targets) this.events.onError(err, s);
           return;
         }
-        await this.cluster.refreshMetadata().catch(() => {});
+        await this.cluster.refreshMetadata({ signal: this.abort.signal }).catch(() => {});
         const delay = backoffDelay(failures++, {
           initialMs: this.cluster.options.retryBackoffMs,
           maxMs: this.cluster.options.retryBackoffMaxMs,
@@ -203,6 +269,8 @@ export class Fetcher {
         await sleep(delay, this.abort.signal).catch(() => {});
       } finally {
         this.reserved -= maxBytes;
+        // Room another loop may be waiting for.
+        if (this.waiters.length) this.wakeLoops();
       }
     }
   }
@@ -269,7 +337,19 @@ export class Fetcher {
       }
     }
     this.buffered += frame.bytes;
-    if (refresh) await this.cluster.refreshMetadata().catch(() => {});
+    if (refresh) await this.cluster.refreshMetadata({ signal: this.abort.signal }).catch(() => {});
+  }
+
+  /** A retriable partition error: the partition is not fetched again until its backoff ends. */
+  private backOff(state: PartitionState, errorCode: number): void {
+    const delay = partitionBackoff(state.fetchFailures++, this.cluster.options);
+    state.retryAt = Date.now() + delay;
+    const log = errorCode === -1 || state.fetchFailures > 5 ? 'warn' : 'debug';
+    this.cluster.options.logger[log]('Fetch of a partition failed; retrying', {
+      partition: `${state.topic}-${state.partition}`,
+      error: kafkaError(errorCode, { api: 'Fetch', topic: state.topic, partition: state.partition }),
+      retryInMs: delay,
+    });
   }
 
   /** Applies one partition's answer. Returns true when metadata must be refreshed. */
@@ -289,13 +369,15 @@ export class Fetcher {
       return false;
     }
     if (p.errorCode) {
-      if (REFRESH_METADATA.has(p.errorCode)) {
+      const retry = RETRY_PARTITION.get(p.errorCode);
+      if (retry) {
         const leader = p.currentLeader;
         if (leader && leader.leaderId >= 0) {
           // KIP-951: the response names the new leader; move there without waiting for metadata.
           this.cluster.metadata.updateLeader(state.topic, state.partition, leader.leaderId, leader.leaderEpoch);
         }
-        return true;
+        this.backOff(state, p.errorCode);
+        return retry.refresh;
       }
       this.events.onError(
         kafkaError(p.errorCode, { api: 'Fetch', topic: state.topic, partition: state.partition }),
@@ -303,6 +385,8 @@ export class Fetcher {
       );
       return false;
     }
+    state.fetchFailures = 0;
+    state.retryAt = 0;
     if (p.divergingEpoch && p.divergingEpoch.epoch >= 0) {
       // KIP-320: the log was truncated below our position (unclean leader election): go back to
       // where the new leader's log agrees with what we fetched.
@@ -318,10 +402,20 @@ export class Fetcher {
       this.events.onError(noWholeBatchError(state, records, scan.corrupt), state);
       return false;
     }
-    if (scan.nextOffset > state.position) {
-      state.position = scan.nextOffset;
-      state.lastFetchedEpoch = scan.lastEpoch;
+    if (scan.nextOffset <= asked.fetchOffset) {
+      // Every batch ends below the offset we asked for: fetching again would return the same bytes
+      // and deliver the same records forever. A broker does not do that; the data is corrupt.
+      this.events.onError(
+        new CorruptRecordError(
+          { topic: state.topic, partition: state.partition, offset: asked.fetchOffset },
+          `the fetched batches end at offset ${scan.nextOffset - 1}, below the fetch position ${asked.fetchOffset}: the position would not advance`,
+        ),
+        state,
+      );
+      return false;
     }
+    state.position = scan.nextOffset;
+    state.lastFetchedEpoch = scan.lastEpoch;
     frame.bytes += records.length;
     frame.pending++;
     state.queue.push({
@@ -340,6 +434,11 @@ export class Fetcher {
     this.events.onData(state);
     return false;
   }
+}
+
+/** Java's fetcher backs a failing partition off by retry.backoff.ms; we add the exponential part (KIP-580). */
+function partitionBackoff(failures: number, o: { retryBackoffMs: number; retryBackoffMaxMs: number }): number {
+  return backoffDelay(failures, { initialMs: o.retryBackoffMs, maxMs: o.retryBackoffMaxMs });
 }
 
 /** Why a non-empty `records` blob held no whole batch: a corrupt header, or a batch over the fetch limit. */

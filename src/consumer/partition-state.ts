@@ -71,8 +71,22 @@ export class PartitionState implements TopicPartition {
   reset: ResetTarget | 'committed' | null = 'committed';
   /** Paused by the application. */
   paused = false;
-  /** Being revoked: no new fetches or deliveries. */
+  /** Being revoked (or lost): no new fetches or deliveries. */
   revoking = false;
+  /**
+   * Ownership ended without a clean hand-over (lost, or a revocation whose handler outlived the
+   * wait): nothing this state's handlers finish from now on is committed (DESIGN invariant 7).
+   */
+  lost = false;
+  /**
+   * Aborted when the partition is revoked or lost, or the consumer stops: handlers get it as
+   * `ctx.signal`. A partition assigned again gets a new state, with a new signal.
+   */
+  readonly controller = new AbortController();
+  /** After a retriable partition error, the partition is not fetched again before this time (ms). */
+  retryAt = 0;
+  /** Consecutive retriable fetch errors of this partition, for its backoff. */
+  fetchFailures = 0;
   /**
    * Bumped on every seek/reset. A fetch response tagged with an older value is discarded, so data
    * fetched before a seek never reaches the application.
@@ -96,7 +110,12 @@ export class PartitionState implements TopicPartition {
   /** Whether the fetcher may ask for this partition's data now. */
   get fetchable(): boolean {
     return (
-      this.position >= 0 && this.reset === null && !this.paused && !this.revoking && this.queue.length < PREFETCH_CHUNKS
+      this.position >= 0 &&
+      this.reset === null &&
+      !this.paused &&
+      !this.revoking &&
+      this.queue.length < PREFETCH_CHUNKS &&
+      (this.retryAt === 0 || Date.now() >= this.retryAt)
     );
   }
 

@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/errors.js';
 const base = { brokers: '127.0.0.1:9092', groupId: 'g' };
 const names = (input: unknown) => resolveConsumerOptions({ ...base, assignors: input }).assignors.map((a) => a.name);
 
-test('assignors: built-in names, custom objects, or a mix; default cooperative-sticky', () => {
+test('assignors: built-in names, custom objects, or a mix; default range, cooperative-sticky (as Java)', () => {
   const custom: Assignor = { ...rangeAssignor, name: 'mine' };
   assert.deepEqual(names(undefined), ['range', 'cooperative-sticky']);
   assert.deepEqual(names(['range']), ['range']);

@@ -2,10 +2,11 @@ import { backoffDelay, sleep } from '../../cluster/backoff.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { Connection } from '../../network/connection.js';
 import { KafkaError, kafkaError } from '../../protocol/errors.js';
-import { Heartbeat, JoinGroup, LeaveGroup, SyncGroup } from '../../protocol/generated/index.js';
+import { JoinGroup, LeaveGroup, SyncGroup } from '../../protocol/generated/index.js';
 import type { Assignor } from '../assignors/types.js';
 import { formatPartitions, sortPartitions, type TopicPartition, tpKey } from '../topic-partition.js';
 import { classifyGroupError, GroupFatalError } from './errors.js';
+import { Heartbeats } from './heartbeats.js';
 import type { CommitIdentity, GroupHooks, GroupMembership } from './membership.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './protocol.js';
 
@@ -22,43 +23,69 @@ export interface ClassicGroupOptions {
 }
 
 const MEMBER_ID_REQUIRED = 79;
+const UNKNOWN_MEMBER_ID = 25;
+const ILLEGAL_GENERATION = 22;
+const REBALANCE_IN_PROGRESS = 27;
+const FENCED_INSTANCE_ID = 82;
+
+/**
+ * Where the member is in the classic protocol (Java's MemberState): heartbeats are sent in
+ * `syncing` and `stable`, not while a JoinGroup is parked at the coordinator (which keeps a
+ * joining member alive by itself).
+ */
+export type Phase = 'unjoined' | 'joining' | 'syncing' | 'stable';
 
 /**
  * A member of a classic consumer group (JoinGroup/SyncGroup/Heartbeat, KIP-394 member ids, KIP-345
  * static membership, KIP-429 cooperative rebalancing).
  *
- * One loop owns the membership: it joins when a rejoin is pending, otherwise heartbeats every
- * `heartbeat.interval.ms` on the coordinator's `group` connection. Partition changes go through
- * {@link GroupHooks} in a fixed order — revoke (commit first), then assign — and a generation that
- * the coordinator fences ends with `lose` (no commit), never with a commit for a dead generation.
+ * Two loops, as Java's consumer has a heartbeat thread beside its poll loop:
+ *  - the membership loop joins when a rejoin is pending and runs the rebalance work — revocations
+ *    (which wait for handlers), rebalance listeners — through {@link GroupHooks}, in a fixed order:
+ *    lost or revoked first, then assigned;
+ *  - {@link Heartbeats} keeps the session alive meanwhile, so slow listeners or handlers never cost
+ *    the member its partitions — bounded by the rebalance timeout (`max.poll.interval.ms`), after
+ *    which a member stuck in rebalance work leaves the group, as Java's does.
+ * A generation the coordinator fences (heartbeat, commit, sync) ends with `lose` (no commit), never
+ * with a commit for a dead generation.
  */
 export class ClassicGroupMember implements GroupMembership {
-  private memberId = '';
-  private generationId = -1;
+  memberId = '';
+  generationId = -1;
   private generationValid = false;
+  phase: Phase = 'unjoined';
   private readonly owned = new Map<string, TopicPartition>();
   private rejoinReason: string | null = 'joining';
-  private lastHeartbeatOk = 0;
-  private stopped = false;
-  private readonly abort = new AbortController();
+  /** Set when the generation was fenced: the owned partitions must be dropped as lost before rejoining. */
+  private lostReason: string | null = null;
+  /** Eager protocol: the owned partitions are revoked once before each rebalance. */
+  private needsJoinPrepare = true;
+  /** When the rebalance work in progress (revocation, listeners) started; 0 when none runs. */
+  workSince = 0;
+  stopped = false;
+  private leaving = false;
+  readonly abort = new AbortController();
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  /** Partition counts the leader assigned from, to notice topics that grow. */
+  private readonly heartbeats: Heartbeats;
+  /** Partition counts (0 = missing) the leader assigned from, to notice topics that appear or grow. */
   private assignedFrom = new Map<string, number>();
   private readonly protocol: 'eager' | 'cooperative';
   /** The topics this member subscribed with at its last join. */
   private joinedTopics: string[] = [];
 
   constructor(
-    private readonly cluster: Cluster,
-    private readonly o: ClassicGroupOptions,
+    readonly cluster: Cluster,
+    readonly o: ClassicGroupOptions,
     private readonly hooks: GroupHooks,
   ) {
     this.protocol = o.assignors.every((a) => a.rebalanceProtocol === 'cooperative') ? 'cooperative' : 'eager';
+    this.heartbeats = new Heartbeats(this);
   }
 
   start(): void {
     this.loop ??= this.run();
+    this.heartbeats.start();
   }
 
   /** Asks for a rebalance (subscription changed, partitions revoked, metadata changed). */
@@ -68,7 +95,7 @@ export class ClassicGroupMember implements GroupMembership {
   }
 
   commitIdentity(): CommitIdentity | null {
-    if (!this.generationValid || this.rejoinReason === 'generation lost') return null;
+    if (!this.generationValid) return null;
     return {
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
@@ -76,87 +103,138 @@ export class ClassicGroupMember implements GroupMembership {
     };
   }
 
+  /** Whether heartbeats may be sent: a generation is valid and no JoinGroup is parked. */
+  get inGeneration(): boolean {
+    return this.generationValid && (this.phase === 'syncing' || this.phase === 'stable');
+  }
+
+  get ownsPartitions(): boolean {
+    return this.owned.size > 0;
+  }
+
   generation(): { generationId: number; memberId: string } {
-    return this.generationValid
-      ? { generationId: this.generationId, memberId: this.memberId }
-      : { generationId: -1, memberId: this.memberId };
+    return { generationId: this.generationValid ? this.generationId : -1, memberId: this.memberId };
   }
 
   ownedPartitions(): TopicPartition[] {
     return sortPartitions([...this.owned.values()]);
   }
 
-  /** A commit said the generation is gone: stop using it and rejoin. */
+  /**
+   * The generation is over (fenced by a heartbeat, commit or sync, the session expired, or the
+   * member left): no more commits; the membership loop drops the owned partitions as lost and rejoins.
+   */
+  generationLost(reason: string, resetMemberId = false): void {
+    if (resetMemberId) this.memberId = '';
+    this.generationValid = false;
+    this.lostReason ??= reason;
+    this.requestRejoin('generation lost');
+  }
+
+  fatal(err: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    this.wake?.();
+    this.hooks.fatal(err instanceof GroupFatalError ? err : new GroupFatalError(this.o.groupId, err));
+  }
+
+  /** A commit said the generation is gone: treat the partitions as lost and rejoin (as Java does). */
   onGenerationFenced(err: KafkaError, sentWith?: CommitIdentity): void {
     // Only a rejection of the generation we are in now means anything. An auto-commit sent with
     // generation G queues at the coordinator behind our JoinGroup (one request at a time per
     // connection) and comes back ILLEGAL_GENERATION after we joined G+1; a commit sent between our
     // JoinGroup and SyncGroup comes back REBALANCE_IN_PROGRESS. Treating either as "generation lost"
-    // left generationValid false after the SyncGroup succeeded (the rejoin request was swallowed by
-    // the join in progress), so every later commit — including commit-on-revoke — was refused and
-    // the next owners re-read from old offsets. Java ignores these too (ConsumerCoordinator).
-    if (err.errorCode === 27) return;
+    // would drop partitions of a generation that is fine. Java ignores these too (ConsumerCoordinator).
+    if (err.errorCode === REBALANCE_IN_PROGRESS) return;
+    // Rejected while our JoinGroup is parked: the group already moved to the generation we are
+    // joining, and what we own carries over (cooperative) or was revoked before joining (eager).
+    if (this.phase === 'joining') return;
     if (sentWith && (sentWith.generationIdOrMemberEpoch !== this.generationId || sentWith.memberId !== this.memberId))
       return;
-    if (err.errorCode === 25) this.memberId = '';
-    this.generationValid = false;
-    this.requestRejoin('generation lost');
+    if (err.errorCode === FENCED_INSTANCE_ID) {
+      this.fatal(err);
+      return;
+    }
+    this.generationLost(`${err.name} on commit`, err.errorCode === UNKNOWN_MEMBER_ID);
   }
 
   /**
-   * Leaves the group: stops the loop, revokes (and so commits) what it owns, then sends LeaveGroup
-   * unless the member is static (KIP-345: a static member that restarts within the session timeout
-   * gets its partitions back without a rebalance).
+   * Leaves the group by `deadline`: stops the loops, revokes (and so commits) what it owns, then sends
+   * LeaveGroup unless the member is static (KIP-345: a static member that restarts within the session
+   * timeout gets its partitions back without a rebalance).
    */
-  async stop(leaveTimeoutMs: number): Promise<void> {
-    if (this.stopped) return;
+  async stop(deadline: number): Promise<void> {
+    if (this.leaving) return;
+    this.leaving = true;
     this.stopped = true;
     this.abort.abort();
     this.wake?.();
-    await this.loop?.catch(() => {});
+    // The loop may be inside a listener of the application's: never wait past the deadline for it.
+    await raceDeadline(
+      this.loop?.catch(() => {}),
+      deadline,
+    );
+    this.loop = undefined;
     const owned = this.ownedPartitions();
     this.owned.clear();
     if (owned.length) {
-      if (this.commitIdentity()) await this.hooks.revoke(owned, 'closing');
-      else await this.hooks.lose(owned, 'closing without a valid generation');
+      if (this.commitIdentity()) await this.hooks.revoke(owned, 'closing', deadline);
+      else await this.hooks.lose(owned, 'closing without a valid generation', deadline);
     }
-    if (this.o.groupInstanceId !== null || !this.memberId) return;
+    // Heartbeats kept the session alive through the final revocation; now we leave.
+    await this.heartbeats.stop();
+    if (this.o.groupInstanceId === null && this.memberId) await this.leave('the consumer is closing', deadline);
+    this.memberId = '';
+    this.generationValid = false;
+  }
+
+  /** Sends LeaveGroup (best effort: the coordinator drops us after session.timeout.ms anyway). */
+  async leave(reason: string, deadline: number): Promise<void> {
+    const memberId = this.memberId;
+    const timeoutMs = Math.max(1, deadline - Date.now());
     try {
-      const conn = await this.coordinator(AbortSignal.timeout(leaveTimeoutMs));
+      const conn = await this.coordinator(AbortSignal.timeout(timeoutMs));
       const useBatch = conn.apiVersions.pick(LeaveGroup) >= 3;
       await conn.request(
         LeaveGroup,
         useBatch
-          ? {
-              groupId: this.o.groupId,
-              members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }],
-            }
-          : { groupId: this.o.groupId, memberId: this.memberId },
-        { timeoutMs: leaveTimeoutMs },
+          ? { groupId: this.o.groupId, members: [{ memberId, groupInstanceId: null, reason }] }
+          : { groupId: this.o.groupId, memberId },
+        { timeoutMs },
       );
     } catch {
-      // Best effort: the coordinator drops us after session.timeout.ms anyway.
+      // Best effort.
     }
-    this.memberId = '';
-    this.generationValid = false;
   }
 
   private async run(): Promise<void> {
     for (let attempt = 0; !this.stopped; ) {
       try {
-        if (this.rejoinReason !== null) await this.join();
-        else await this.heartbeat();
-        attempt = 0;
+        if (this.lostReason !== null) await this.dropLost();
+        if (this.rejoinReason !== null) {
+          await this.join();
+          attempt = 0;
+        } else {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            if (this.stopped || this.rejoinReason !== null || this.lostReason !== null) resolve();
+          });
+          this.wake = undefined;
+        }
       } catch (err) {
         if (this.stopped) return;
+        if (this.phase !== 'stable') this.phase = 'unjoined';
+        this.rejoinReason ??= 'retrying the join';
         const kind = classifyGroupError(err);
         if (kind === 'fatal') {
-          this.hooks.fatal(err instanceof GroupFatalError ? err : new GroupFatalError(this.o.groupId, err));
+          this.fatal(err);
           return;
         }
         if (kind === 'coordinator') this.cluster.coordinators.invalidate('group', this.o.groupId);
+        if (err instanceof KafkaError && (err.errorCode === ILLEGAL_GENERATION || err.errorCode === UNKNOWN_MEMBER_ID))
+          this.generationLost(`${err.name} from the coordinator`, err.errorCode === UNKNOWN_MEMBER_ID);
         this.cluster.options.logger.debug('Group membership retrying', { group: this.o.groupId, error: err });
-        await this.lostIfFenced(err);
         const delay = backoffDelay(attempt++, {
           initialMs: this.cluster.options.retryBackoffMs,
           maxMs: this.cluster.options.retryBackoffMaxMs,
@@ -166,62 +244,52 @@ export class ClassicGroupMember implements GroupMembership {
     }
   }
 
-  /** ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID / FENCED: the partitions are gone; drop without commit. */
-  private async lostIfFenced(err: unknown): Promise<void> {
-    if (!(err instanceof KafkaError) || (err.errorCode !== 22 && err.errorCode !== 25)) return;
-    if (err.errorCode === 25) this.memberId = '';
-    this.generationValid = false;
-    this.rejoinReason ??= 'generation lost';
-    const owned = this.ownedPartitions();
-    this.owned.clear();
-    if (owned.length) await this.hooks.lose(owned, `${err.name} from the coordinator`);
+  /** Rebalance work (revocations, listeners), timed for the heartbeat loop's rebalance-timeout check. */
+  private async work(fn: () => Promise<void>): Promise<void> {
+    this.workSince = Date.now();
+    try {
+      await fn();
+    } finally {
+      this.workSince = 0;
+    }
   }
 
-  private coordinator(signal?: AbortSignal, purpose: 'group' | 'rebalance' = 'group'): Promise<Connection> {
+  private async dropLost(): Promise<void> {
+    const reason = this.lostReason ?? 'generation lost';
+    this.lostReason = null;
+    const owned = this.ownedPartitions();
+    this.owned.clear();
+    if (owned.length) await this.work(() => this.hooks.lose(owned, reason));
+  }
+
+  coordinator(signal?: AbortSignal, purpose: 'group' | 'rebalance' = 'group'): Promise<Connection> {
     return this.cluster.coordinatorConnection('group', this.o.groupId, signal ?? this.abort.signal, purpose);
   }
 
-  private async heartbeat(): Promise<void> {
-    await this.waitFor(this.o.heartbeatIntervalMs);
-    if (this.stopped || this.rejoinReason !== null) return;
-    this.checkMetadata();
-    // No heartbeat got through for a whole session: the coordinator has evicted us and another
-    // member may own our partitions. Stop processing them now rather than when we learn it.
-    if (this.owned.size && Date.now() - this.lastHeartbeatOk > this.o.sessionTimeoutMs) {
-      throw kafkaError(25, {
-        api: 'Heartbeat',
-        groupId: this.o.groupId,
-        serverMessage: 'no heartbeat got through within session.timeout.ms',
-      });
-    }
-    const conn = await this.coordinator();
-    const res = await conn.request(
-      Heartbeat,
-      {
-        groupId: this.o.groupId,
-        generationId: this.generationId,
-        memberId: this.memberId,
-        groupInstanceId: this.o.groupInstanceId,
-      },
-      { signal: this.abort.signal },
-    );
-    if (res.errorCode === 27) {
-      this.requestRejoin('the group is rebalancing');
-      this.lastHeartbeatOk = Date.now();
-      return;
-    }
-    if (res.errorCode)
-      throw kafkaError(res.errorCode, { api: 'Heartbeat', groupId: this.o.groupId, broker: conn.broker });
-    this.lastHeartbeatOk = Date.now();
+  /** Before a JoinGroup (Java's onJoinPrepare): eager members give everything up; cooperative ones what they no longer subscribe to. */
+  private async prepareJoin(reason: string): Promise<void> {
+    if (!this.needsJoinPrepare) return;
+    this.needsJoinPrepare = false;
+    if (!this.generationValid || !this.memberId) return; // nothing owned is valid; dropLost handled it
+    const subscribed = new Set(this.o.topics());
+    const revoked =
+      this.protocol === 'eager'
+        ? this.ownedPartitions()
+        : this.ownedPartitions().filter((p) => !subscribed.has(p.topic));
+    // Java calls onPartitionsRevoked before every eager rejoin, even with nothing owned.
+    if (this.protocol === 'cooperative' && revoked.length === 0) return;
+    for (const p of revoked) this.owned.delete(tpKey(p.topic, p.partition));
+    await this.work(() => this.hooks.revoke(revoked, `rebalance (${reason})`));
   }
 
   private async join(): Promise<void> {
     const reason = this.rejoinReason ?? 'rejoining';
-    if (this.protocol === 'eager' && this.owned.size) {
-      const owned = this.ownedPartitions();
-      this.owned.clear();
-      await this.hooks.revoke(owned, `rebalance (${reason})`);
-    }
+    await this.prepareJoin(reason);
+    if (this.stopped) return;
+    // Cleared now: a request arriving while we join (e.g. a heartbeat saw a newer rebalance) sets
+    // it again and we join once more. Restored by the loop if this join fails.
+    this.rejoinReason = null;
+    this.phase = 'joining';
     // JoinGroup waits at the coordinator until every member joined (up to the rebalance timeout), and
     // a broker serves one request at a time per connection: on its own connection it does not hold
     // up heartbeats or the commits that keep partitions flowing during a cooperative rebalance.
@@ -229,6 +297,7 @@ export class ClassicGroupMember implements GroupMembership {
     const topics = this.o.topics();
     this.joinedTopics = topics;
     const owned = this.ownedPartitions();
+    const timeoutMs = Math.max(this.cluster.options.requestTimeoutMs, this.o.rebalanceTimeoutMs + 5000);
     const res = await conn.request(
       JoinGroup,
       {
@@ -244,21 +313,20 @@ export class ClassicGroupMember implements GroupMembership {
             topics,
             userData: a.userData?.(topics) ?? null,
             owned,
-            generationId: this.generationId,
+            generationId: this.generationValid ? this.generationId : -1,
             rackId: this.o.rackId,
           }),
         })),
         reason,
       },
       // The coordinator parks JoinGroup until every member joined, up to the rebalance timeout.
-      {
-        timeoutMs: Math.max(this.cluster.options.requestTimeoutMs, this.o.rebalanceTimeoutMs + 5000),
-        signal: this.abort.signal,
-      },
+      { timeoutMs, signal: this.abort.signal },
     );
     if (res.errorCode === MEMBER_ID_REQUIRED) {
       // KIP-394: the first join only hands out our member id; join again with it at once.
       this.memberId = res.memberId;
+      this.rejoinReason ??= reason;
+      this.phase = 'unjoined';
       return;
     }
     if (res.errorCode)
@@ -266,6 +334,7 @@ export class ClassicGroupMember implements GroupMembership {
     this.memberId = res.memberId;
     this.generationId = res.generationId;
     this.generationValid = true;
+    this.phase = 'syncing';
 
     let assignments: { memberId: string; assignment: Buffer }[] = [];
     if (res.leader === res.memberId && !res.skipAssignment)
@@ -282,16 +351,19 @@ export class ClassicGroupMember implements GroupMembership {
         protocolName: res.protocolName,
         assignments,
       },
-      {
-        timeoutMs: Math.max(this.cluster.options.requestTimeoutMs, this.o.rebalanceTimeoutMs + 5000),
-        signal: this.abort.signal,
-      },
+      { timeoutMs, signal: this.abort.signal },
     );
-    if (sync.errorCode === 27) return; // rebalancing again: loop and rejoin
+    if (sync.errorCode === REBALANCE_IN_PROGRESS) {
+      this.rejoinReason ??= 'the group is rebalancing again';
+      this.phase = 'unjoined';
+      return;
+    }
     if (sync.errorCode)
       throw kafkaError(sync.errorCode, { api: 'SyncGroup', groupId: this.o.groupId, broker: conn.broker });
-    this.rejoinReason = null;
-    this.lastHeartbeatOk = Date.now();
+    if (!this.generationValid || this.generationId !== res.generationId) return; // fenced meanwhile
+    this.phase = 'stable';
+    this.needsJoinPrepare = true;
+    this.heartbeats.joined();
     this.cluster.options.logger.info('Joined group', {
       group: this.o.groupId,
       generation: this.generationId,
@@ -300,7 +372,7 @@ export class ClassicGroupMember implements GroupMembership {
       assignor: res.protocolName,
       reason,
     });
-    await this.apply(decodeAssignment(sync.assignment));
+    await this.work(() => this.apply(decodeAssignment(sync.assignment)));
   }
 
   /** Leader only: decode every member's subscription, run the chosen assignor, encode the result. */
@@ -315,16 +387,23 @@ export class ClassicGroupMember implements GroupMembership {
     const topics = [...new Set(subs.flatMap((s) => s.topics))];
     await this.cluster.refreshMetadata({ topics, signal: this.abort.signal });
     const partitionsPerTopic = new Map<string, number>();
+    const seen = new Map<string, number>();
     for (const t of topics) {
       const info = this.cluster.metadata.topics.get(t);
-      if (info && info.errorCode === 0 && info.partitions.length) partitionsPerTopic.set(t, info.partitions.length);
+      const count = info && info.errorCode === 0 ? info.partitions.length : 0;
+      seen.set(t, count);
+      if (count) partitionsPerTopic.set(t, count);
     }
-    this.assignedFrom = partitionsPerTopic;
+    // Topics that do not exist (yet) get nothing now; the heartbeat loop notices when they appear.
+    this.assignedFrom = seen;
     const result = assignor.assign({ members: subs, partitionsPerTopic });
     return subs.map((s) => ({ memberId: s.memberId, assignment: encodeAssignment(result.get(s.memberId) ?? []) }));
   }
 
-  /** Applies a new assignment: revoked first (KIP-429 follow-up rebalance if any), then added. */
+  /**
+   * Applies a new assignment: revoked first (KIP-429: then a follow-up rebalance), then added. The
+   * assigned listener runs after every completed rebalance, with what was added (maybe nothing).
+   */
   private async apply(assigned: TopicPartition[]): Promise<void> {
     const next = new Map(assigned.map((p) => [tpKey(p.topic, p.partition), p]));
     const revoked = [...this.owned].filter(([k]) => !next.has(k)).map(([, p]) => p);
@@ -334,17 +413,20 @@ export class ClassicGroupMember implements GroupMembership {
       await this.hooks.revoke(sortPartitions(revoked), 'reassigned to another member');
       if (this.protocol === 'cooperative') this.requestRejoin(`revoked ${formatPartitions(revoked)}`);
     }
+    // Fenced while revoking (a commit said so): this assignment is dead too.
+    if (!this.generationValid || this.stopped) return;
     for (const [k, p] of next) this.owned.set(k, p);
-    if (added.length) await this.hooks.assign(sortPartitions(added));
+    await this.hooks.assign(sortPartitions(added));
   }
 
-  /** Rejoins when the subscription resolves to other topics, or (leader) a topic's partition count changed. */
-  private checkMetadata(): void {
+  /** Rejoins when the subscription resolves to other topics, or (leader) a topic appeared or grew. */
+  checkMetadata(): void {
     const topics = this.o.topics();
     for (const [t, count] of this.assignedFrom) {
-      const now = this.cluster.metadata.topics.get(t)?.partitions.length;
-      if (now !== undefined && now !== count) {
-        this.requestRejoin(`topic ${t} now has ${now} partitions`);
+      const info = this.cluster.metadata.topics.get(t);
+      const now = info && info.errorCode === 0 ? info.partitions.length : 0;
+      if (now > 0 && now !== count) {
+        this.requestRejoin(count === 0 ? `topic ${t} now exists` : `topic ${t} now has ${now} partitions`);
         return;
       }
     }
@@ -353,16 +435,29 @@ export class ClassicGroupMember implements GroupMembership {
       this.requestRejoin('the subscription changed');
   }
 
-  /** Sleeps up to `ms`, waking early on a rejoin request or stop. */
-  private waitFor(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
+  /** Subscribed topics missing from the metadata (not created yet, or not yet known to the broker asked). */
+  missingTopics(): string[] {
+    return this.o.topics().filter((t) => {
+      const info = this.cluster.metadata.topics.get(t);
+      return (info?.errorCode === 0 ? info.partitions.length : 0) === 0;
     });
   }
+}
+
+/** Resolves when `p` settles or at `deadline` (ms since the epoch), whichever comes first. */
+export function raceDeadline(p: Promise<unknown> | undefined, deadline: number): Promise<void> {
+  if (!p) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+    );
+  });
 }

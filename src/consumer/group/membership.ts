@@ -10,14 +10,15 @@ export interface CommitIdentity {
 
 /**
  * How a group membership (classic or KIP-848) tells the consumer about partition changes. The
- * consumer implements these; the membership calls them one at a time, in order.
+ * consumer implements these; the membership calls them one at a time, in order. `deadline` (ms since
+ * the epoch) bounds the wait for in-flight handlers; by default it is now + the rebalance timeout.
  */
 export interface GroupHooks {
-  /** Give partitions up: stop fetching them, let in-flight handlers finish, commit, call onPartitionsRevoked. */
-  revoke(partitions: TopicPartition[], reason: string): Promise<void>;
-  /** The partitions are no longer ours and may already be someone else's: drop them, no commit, onPartitionsLost. */
-  lose(partitions: TopicPartition[], reason: string): Promise<void>;
-  /** New partitions: resolve positions, start fetching, call onPartitionsAssigned. */
+  /** Give partitions up: abort their handlers' signals, let them finish (bounded), commit, call onPartitionsRevoked. */
+  revoke(partitions: TopicPartition[], reason: string, deadline?: number): Promise<void>;
+  /** The partitions are no longer ours and may already be someone else's: abort, wait (bounded), no commit, onPartitionsLost. */
+  lose(partitions: TopicPartition[], reason: string, deadline?: number): Promise<void>;
+  /** New partitions (possibly none): call onPartitionsAssigned, then resolve positions and start fetching. */
   assign(partitions: TopicPartition[]): Promise<void>;
   /** An error the membership cannot recover from (fenced static member, authorization, bad config). */
   fatal(err: Error): void;
@@ -34,6 +35,6 @@ export interface GroupMembership {
   generation(): { generationId: number; memberId: string };
   /** A commit sent with `sentWith` was rejected because the generation or epoch is stale. */
   onGenerationFenced(err: Error, sentWith?: CommitIdentity): void;
-  /** Revokes (commits) owned partitions and leaves the group. */
-  stop(leaveTimeoutMs: number): Promise<void>;
+  /** Revokes (commits) owned partitions and leaves the group, all by `deadline` (ms since the epoch). */
+  stop(deadline: number): Promise<void>;
 }
