@@ -1,5 +1,6 @@
 import { Cluster } from '../cluster/cluster.js';
 import { AbortedError } from '../network/errors.js';
+import { type ConsumerCommitEvent, consumerCommitChannel } from '../observability/channels.js';
 import { CommitFailedError, NoOffsetError } from './errors.js';
 import { Fetcher } from './fetcher.js';
 import type { GroupHooks, GroupMembership } from './group/membership.js';
@@ -220,6 +221,15 @@ export class ConsumerCore implements GroupHooks {
       for (const o of offsets) {
         const s = this.states.get(tpKey(o.topic, o.partition));
         if (s) s.committed = o.offset;
+      }
+      if (consumerCommitChannel.hasSubscribers) {
+        consumerCommitChannel.publish({
+          groupId: this.o.groupId ?? '',
+          clientId: this.o.clientId,
+          memberId: identity.memberId,
+          generationId: identity.generationIdOrMemberEpoch,
+          offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+        } satisfies ConsumerCommitEvent);
       }
     };
     const p = this.commitChain.then(run, run);
