@@ -5,10 +5,11 @@ import { Consumer } from '../src/index.js';
 
 const consumer = new Consumer({
   brokers: [process.env.KAFKA_BROKERS ?? 'localhost:9092'],
-  groupId: 'my_group',
+  groupId: process.env.KAFKA_GROUP ?? 'my_group',
   autoOffsetReset: 'earliest',
 });
-consumer.subscribe('my_topic');
+// The topic does not need to exist yet: the consumer waits for it (set KAFKA_TOPIC to read another).
+consumer.subscribe(process.env.KAFKA_TOPIC ?? 'my_topic');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void consumer.close());
 

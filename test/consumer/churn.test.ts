@@ -141,7 +141,10 @@ async function churn(assignor: 'cooperative-sticky' | 'range') {
     const dupes = records.length - total;
     const window = uncommittedWindow(killed!);
     const bound = [...window.values()].reduce((a, b) => a + b, 0);
-    assert.ok(dupes <= bound, `${dupes} duplicates, more than the ${bound} records m3 processed after its last commits`);
+    assert.ok(
+      dupes <= bound,
+      `${dupes} duplicates, more than the ${bound} records m3 processed after its last commits`,
+    );
     console.log(
       `# ${assignor}: ${summary}; ${dupes} duplicates, all inside m3's uncommitted window (${bound} records since its last accepted commits)`,
     );

@@ -4,7 +4,31 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { KafkaError } from '../../src/protocol/errors.js';
 import { TestProducer } from '../helpers/produce.js';
-import { sharedKafka } from '../kafka/index.js';
+import { sharedKafka, uniqueName } from '../kafka/index.js';
+
+/** Runs examples/basic-consumer.ts; `out()`/`err()` are what it printed so far. */
+function startExample(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/basic-consumer.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  return { child, exited, out: () => out, err: () => err, exitCode: () => exitCode };
+}
 
 test('examples/basic-consumer.ts joins my_group on my_topic and prints "topic: value"', async () => {
   const kafka = await sharedKafka();
@@ -20,30 +44,40 @@ test('examples/basic-consumer.ts joins my_group on my_topic and prints "topic: v
       values.map((value) => ({ value })),
     );
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/basic-consumer.ts'], {
-      env: { ...process.env, KAFKA_BROKERS: kafka.bootstrap },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const ex = startExample({ KAFKA_BROKERS: kafka.bootstrap });
     try {
-      for (let i = 0; i < 300 && !values.every((v) => out.includes(`my_topic: ${v}`)); i++) {
+      for (let i = 0; i < 300 && !values.every((v) => ex.out().includes(`my_topic: ${v}`)); i++) {
         await new Promise((r) => setTimeout(r, 100));
       }
       for (const v of values)
-        assert.ok(out.includes(`my_topic: ${v}\n`), `printed ${v}; stdout:\n${out}\nstderr:\n${err}`);
+        assert.ok(ex.out().includes(`my_topic: ${v}\n`), `printed ${v}; stdout:\n${ex.out()}\nstderr:\n${ex.err()}`);
     } finally {
-      child.kill('SIGTERM');
+      ex.child.kill('SIGTERM');
     }
-    assert.equal(await exited, 0, `exits cleanly on SIGTERM; stderr:\n${err}`);
+    assert.equal(await ex.exited, 0, `exits cleanly on SIGTERM; stderr:\n${ex.err()}`);
   } finally {
     producer.close();
   }
+});
+
+test('the README sequence: the example started before anything was produced waits for the topic', {
+  timeout: 60000,
+}, async () => {
+  const kafka = await sharedKafka();
+  const producer = new TestProducer(kafka.bootstrap);
+  const topic = uniqueName('my_topic');
+  const ex = startExample({ KAFKA_BROKERS: kafka.bootstrap, KAFKA_TOPIC: topic, KAFKA_GROUP: uniqueName('g') });
+  try {
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(ex.exitCode(), undefined, `still running before the topic exists; stderr:\n${ex.err()}`);
+    await producer.createTopic(topic, 1);
+    await producer.send(topic, 0, [{ value: 'first' }]);
+    for (let i = 0; i < 300 && !ex.out().includes(`${topic}: first`); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(ex.out().includes(`${topic}: first\n`), `printed the record; stdout:\n${ex.out()}\nstderr:\n${ex.err()}`);
+    assert.doesNotMatch(ex.err(), /Error|at .*\.ts:\d+/, 'no stack trace');
+  } finally {
+    ex.child.kill('SIGTERM');
+    producer.close();
+  }
+  assert.equal(await ex.exited, 0);
 });
