@@ -13,10 +13,11 @@ import {
 import { ConsumerCore, type RebalanceListener } from './core.js';
 import { Delivery, type RunOptions } from './delivery.js';
 import { IllegalStateError } from './errors.js';
-import { ClassicGroupMember, raceDeadline } from './group/classic.js';
+import { ClassicGroupMember } from './group/classic.js';
 import type { CommittedOffset, OffsetToCommit } from './offsets.js';
 import { type ConsumerOptions, resolveConsumerOptions } from './options.js';
 import type { PartitionState } from './partition-state.js';
+import { raceDeadline } from './race-deadline.js';
 import type { ConsumerRecord } from './record.js';
 import { sortPartitions, type TopicPartition, tpKey } from './topic-partition.js';
 

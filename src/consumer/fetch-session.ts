@@ -1,3 +1,5 @@
+import type { FetchRequestFetchTopic } from '../protocol/generated/index.js';
+
 /** What the fetcher asks of one partition; compared field by field to build incremental requests. */
 export interface SessionPartition {
   topic: string;
@@ -83,4 +85,37 @@ export class FetchSession {
     this.epoch = 0;
     this.sent.clear();
   }
+}
+
+export function toTopics(req: SessionRequest, useIds: boolean): FetchRequestFetchTopic[] {
+  const byTopic = new Map<string, FetchRequestFetchTopic>();
+  for (const p of req.partitions) {
+    let t = byTopic.get(p.topic);
+    if (!t) {
+      t = useIds ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
+      byTopic.set(p.topic, t);
+    }
+    t.partitions.push({
+      partition: p.partition,
+      currentLeaderEpoch: p.currentLeaderEpoch,
+      fetchOffset: BigInt(p.fetchOffset),
+      lastFetchedEpoch: p.lastFetchedEpoch,
+      logStartOffset: -1n,
+      partitionMaxBytes: p.maxBytes,
+    });
+  }
+  return [...byTopic.values()];
+}
+
+export function toForgotten(req: SessionRequest, useIds: boolean) {
+  const byTopic = new Map<string, { topic?: string; topicId?: string; partitions: number[] }>();
+  for (const p of req.forgotten) {
+    let t = byTopic.get(p.topic);
+    if (!t) {
+      t = useIds ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
+      byTopic.set(p.topic, t);
+    }
+    t.partitions.push(p.partition);
+  }
+  return [...byTopic.values()];
 }

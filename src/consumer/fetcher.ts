@@ -1,13 +1,12 @@
 import { backoffDelay, sleep } from '../cluster/backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { SluiceError } from '../errors.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
-import { Fetch, type FetchRequestFetchTopic, type FetchResponsePartitionData } from '../protocol/generated/index.js';
+import { Fetch, type FetchResponsePartitionData } from '../protocol/generated/index.js';
 import { ZERO_UUID } from '../protocol/reader.js';
-import { decodeRecordBatches } from '../protocol/records/decode.js';
 import { CorruptRecordError } from '../protocol/records/errors.js';
 import { scanRecordBatches } from '../protocol/records/scan.js';
-import { FetchSession, type SessionPartition, type SessionRequest } from './fetch-session.js';
+import { noWholeBatchError, partitionBackoff, RETRY_PARTITION } from './fetch-errors.js';
+import { FetchSession, type SessionPartition, toForgotten, toTopics } from './fetch-session.js';
 import type { FetchedChunk, FetchedFrame, PartitionState } from './partition-state.js';
 
 export interface FetcherOptions {
@@ -38,25 +37,6 @@ export interface FetcherEvents {
   /** An error the consumer must surface (corrupt batch, authorization failure). */
   onError(err: Error, state: PartitionState): void;
 }
-
-/**
- * Partition-level Fetch errors the consumer rides out, as Java's fetcher does (FetchCollector): the
- * partition backs off and is fetched again, after a metadata refresh where leadership may have moved.
- * Any other code (authorization, CORRUPT_MESSAGE, codes this client does not know) stops the consumer.
- */
-const RETRY_PARTITION = new Map<number, { refresh: boolean }>([
-  [-1, { refresh: false }], // UNKNOWN_SERVER_ERROR: Java logs and retries
-  [3, { refresh: true }], // UNKNOWN_TOPIC_OR_PARTITION: metadata not yet on this broker, or moved
-  [5, { refresh: true }], // LEADER_NOT_AVAILABLE
-  [6, { refresh: true }], // NOT_LEADER_OR_FOLLOWER
-  [9, { refresh: true }], // REPLICA_NOT_AVAILABLE
-  [56, { refresh: true }], // KAFKA_STORAGE_ERROR
-  [74, { refresh: true }], // FENCED_LEADER_EPOCH
-  [75, { refresh: false }], // UNKNOWN_LEADER_EPOCH: our metadata is ahead of the broker's
-  [78, { refresh: true }], // OFFSET_NOT_AVAILABLE
-  [100, { refresh: true }], // UNKNOWN_TOPIC_ID
-  [103, { refresh: true }], // INCONSISTENT_TOPIC_ID: the topic was recreated; look it up again
-]);
 
 /**
  * One fetch loop per leader broker, each with its own incremental fetch session (KIP-227) on the
@@ -434,57 +414,4 @@ export class Fetcher {
     this.events.onData(state);
     return false;
   }
-}
-
-/** Java's fetcher backs a failing partition off by retry.backoff.ms; we add the exponential part (KIP-580). */
-function partitionBackoff(failures: number, o: { retryBackoffMs: number; retryBackoffMaxMs: number }): number {
-  return backoffDelay(failures, { initialMs: o.retryBackoffMs, maxMs: o.retryBackoffMaxMs });
-}
-
-/** Why a non-empty `records` blob held no whole batch: a corrupt header, or a batch over the fetch limit. */
-function noWholeBatchError(state: PartitionState, records: Buffer, corrupt: boolean): Error {
-  if (corrupt) {
-    try {
-      decodeRecordBatches(records, { topic: state.topic, partition: state.partition });
-    } catch (err) {
-      return err as Error;
-    }
-  }
-  return new SluiceError(
-    `${state.topic}-${state.partition}: the record batch at offset ${state.position} is larger than maxPartitionFetchBytes allows (${records.length} bytes returned)`,
-    { code: 'RECORD_TOO_LARGE' },
-  );
-}
-
-function toTopics(req: SessionRequest, useIds: boolean): FetchRequestFetchTopic[] {
-  const byTopic = new Map<string, FetchRequestFetchTopic>();
-  for (const p of req.partitions) {
-    let t = byTopic.get(p.topic);
-    if (!t) {
-      t = useIds ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
-      byTopic.set(p.topic, t);
-    }
-    t.partitions.push({
-      partition: p.partition,
-      currentLeaderEpoch: p.currentLeaderEpoch,
-      fetchOffset: BigInt(p.fetchOffset),
-      lastFetchedEpoch: p.lastFetchedEpoch,
-      logStartOffset: -1n,
-      partitionMaxBytes: p.maxBytes,
-    });
-  }
-  return [...byTopic.values()];
-}
-
-function toForgotten(req: SessionRequest, useIds: boolean) {
-  const byTopic = new Map<string, { topic?: string; topicId?: string; partitions: number[] }>();
-  for (const p of req.forgotten) {
-    let t = byTopic.get(p.topic);
-    if (!t) {
-      t = useIds ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
-      byTopic.set(p.topic, t);
-    }
-    t.partitions.push(p.partition);
-  }
-  return [...byTopic.values()];
 }

@@ -4,11 +4,13 @@ import type { Connection } from '../../network/connection.js';
 import { KafkaError, kafkaError } from '../../protocol/errors.js';
 import { JoinGroup, LeaveGroup, SyncGroup } from '../../protocol/generated/index.js';
 import type { Assignor } from '../assignors/types.js';
+import { raceDeadline } from '../race-deadline.js';
 import { formatPartitions, sortPartitions, type TopicPartition, tpKey } from '../topic-partition.js';
 import { classifyGroupError, GroupFatalError } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
+import { leaderAssignment } from './leader.js';
 import type { CommitIdentity, GroupHooks, GroupMembership } from './membership.js';
-import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './protocol.js';
+import { decodeAssignment, encodeSubscription } from './protocol.js';
 
 export interface ClassicGroupOptions {
   groupId: string;
@@ -337,8 +339,11 @@ export class ClassicGroupMember implements GroupMembership {
     this.phase = 'syncing';
 
     let assignments: { memberId: string; assignment: Buffer }[] = [];
-    if (res.leader === res.memberId && !res.skipAssignment)
-      assignments = await this.assign(res.protocolName, res.members);
+    if (res.leader === res.memberId && !res.skipAssignment) {
+      const plan = await leaderAssignment(this.cluster, this.o, res.protocolName, res.members, this.abort.signal);
+      assignments = plan.assignments;
+      this.assignedFrom = plan.partitionCounts;
+    }
 
     const sync = await conn.request(
       SyncGroup,
@@ -373,31 +378,6 @@ export class ClassicGroupMember implements GroupMembership {
       reason,
     });
     await this.work(() => this.apply(decodeAssignment(sync.assignment)));
-  }
-
-  /** Leader only: decode every member's subscription, run the chosen assignor, encode the result. */
-  private async assign(
-    protocolName: string | null,
-    members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[],
-  ) {
-    const assignor = this.o.assignors.find((a) => a.name === protocolName);
-    if (!assignor)
-      throw new GroupFatalError(this.o.groupId, new Error(`the coordinator chose unknown assignor "${protocolName}"`));
-    const subs = members.map((m) => decodeSubscription(m.memberId, m.groupInstanceId, m.metadata));
-    const topics = [...new Set(subs.flatMap((s) => s.topics))];
-    await this.cluster.refreshMetadata({ topics, signal: this.abort.signal });
-    const partitionsPerTopic = new Map<string, number>();
-    const seen = new Map<string, number>();
-    for (const t of topics) {
-      const info = this.cluster.metadata.topics.get(t);
-      const count = info && info.errorCode === 0 ? info.partitions.length : 0;
-      seen.set(t, count);
-      if (count) partitionsPerTopic.set(t, count);
-    }
-    // Topics that do not exist (yet) get nothing now; the heartbeat loop notices when they appear.
-    this.assignedFrom = seen;
-    const result = assignor.assign({ members: subs, partitionsPerTopic });
-    return subs.map((s) => ({ memberId: s.memberId, assignment: encodeAssignment(result.get(s.memberId) ?? []) }));
   }
 
   /**
@@ -442,22 +422,4 @@ export class ClassicGroupMember implements GroupMembership {
       return (info?.errorCode === 0 ? info.partitions.length : 0) === 0;
     });
   }
-}
-
-/** Resolves when `p` settles or at `deadline` (ms since the epoch), whichever comes first. */
-export function raceDeadline(p: Promise<unknown> | undefined, deadline: number): Promise<void> {
-  if (!p) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-    p.then(
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-    );
-  });
 }

@@ -1,0 +1,44 @@
+// Fetch responses the consumer cannot use as they are: partition errors it rides out, and blobs without a whole batch.
+import { backoffDelay } from '../cluster/backoff.js';
+import { SluiceError } from '../errors.js';
+import { decodeRecordBatches } from '../protocol/records/decode.js';
+import type { PartitionState } from './partition-state.js';
+
+/**
+ * Partition-level Fetch errors the consumer rides out, as Java's fetcher does (FetchCollector): the
+ * partition backs off and is fetched again, after a metadata refresh where leadership may have moved.
+ * Any other code (authorization, CORRUPT_MESSAGE, codes this client does not know) stops the consumer.
+ */
+export const RETRY_PARTITION = new Map<number, { refresh: boolean }>([
+  [-1, { refresh: false }], // UNKNOWN_SERVER_ERROR: Java logs and retries
+  [3, { refresh: true }], // UNKNOWN_TOPIC_OR_PARTITION: metadata not yet on this broker, or moved
+  [5, { refresh: true }], // LEADER_NOT_AVAILABLE
+  [6, { refresh: true }], // NOT_LEADER_OR_FOLLOWER
+  [9, { refresh: true }], // REPLICA_NOT_AVAILABLE
+  [56, { refresh: true }], // KAFKA_STORAGE_ERROR
+  [74, { refresh: true }], // FENCED_LEADER_EPOCH
+  [75, { refresh: false }], // UNKNOWN_LEADER_EPOCH: our metadata is ahead of the broker's
+  [78, { refresh: true }], // OFFSET_NOT_AVAILABLE
+  [100, { refresh: true }], // UNKNOWN_TOPIC_ID
+  [103, { refresh: true }], // INCONSISTENT_TOPIC_ID: the topic was recreated; look it up again
+]);
+
+/** Java's fetcher backs a failing partition off by retry.backoff.ms; we add the exponential part (KIP-580). */
+export function partitionBackoff(failures: number, o: { retryBackoffMs: number; retryBackoffMaxMs: number }): number {
+  return backoffDelay(failures, { initialMs: o.retryBackoffMs, maxMs: o.retryBackoffMaxMs });
+}
+
+/** Why a non-empty `records` blob held no whole batch: a corrupt header, or a batch over the fetch limit. */
+export function noWholeBatchError(state: PartitionState, records: Buffer, corrupt: boolean): Error {
+  if (corrupt) {
+    try {
+      decodeRecordBatches(records, { topic: state.topic, partition: state.partition });
+    } catch (err) {
+      return err as Error;
+    }
+  }
+  return new SluiceError(
+    `${state.topic}-${state.partition}: the record batch at offset ${state.position} is larger than maxPartitionFetchBytes allows (${records.length} bytes returned)`,
+    { code: 'RECORD_TOO_LARGE' },
+  );
+}
