@@ -4,7 +4,7 @@ import { Consumer } from '../../src/consumer/consumer.js';
 import { NoOffsetError } from '../../src/consumer/errors.js';
 import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { consumeUntil, testEnv } from '../helpers/env.js';
-import { uniqueName } from '../kafka/index.js';
+import { uniqueName, waitFor } from '../kafka/index.js';
 
 const env = testEnv();
 
@@ -174,4 +174,32 @@ test('an out-of-range position resets by the autoOffsetReset policy', async () =
   // The first record, then (after the out-of-range reset to earliest) all 30 again.
   assert.equal(seen.length, 31);
   assert.equal(seen[1]!.offset, 0);
+});
+
+test('a seek to a timestamp moves the offset the next commit stores, as a seek to an offset does', async () => {
+  const topic = uniqueName('seekts');
+  const groupId = uniqueName('g');
+  await env.producer.createTopic(topic, 1);
+  await env.producer.fill(topic, 1, 50, 'a');
+  await new Promise((r) => setTimeout(r, 50));
+  const middle = Date.now();
+  await new Promise((r) => setTimeout(r, 50));
+  await env.producer.fill(topic, 1, 50, 'b');
+  const c = new Consumer({ brokers: env.kafka.bootstrap, groupId, autoOffsetReset: 'earliest', autoCommit: false });
+  const tp = { topic, partition: 0 };
+  c.assign([tp]);
+  const run = c.run({ eachMessage: () => {} });
+  try {
+    await waitFor(() => c.assignment().length === 1);
+    c.pause([tp]); // nothing is processed: only the seek moves the committable offset
+    await waitFor(() => c.position(topic, 0) >= 0, { what: 'a position' });
+    c.seek({ ...tp, timestamp: middle });
+    await waitFor(() => c.position(topic, 0) === 50, { what: 'the seek resolved' });
+    await c.commit();
+    const committed = await c.committed([tp]);
+    assert.equal(committed.get(`${topic}\u00000`)?.offset, 50);
+  } finally {
+    await c.close();
+    await run;
+  }
 });
