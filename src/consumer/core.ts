@@ -2,6 +2,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { AbortedError } from '../network/errors.js';
 import { type ConsumerCommitEvent, consumerCommitChannel } from '../observability/channels.js';
 import { CommitFailedError, NoOffsetError } from './errors.js';
+import type { ChunkDecodeOptions } from './fetch-records.js';
 import { Fetcher } from './fetcher.js';
 import type { GroupHooks, GroupMembership } from './group/membership.js';
 import { OffsetClient, type OffsetToCommit } from './offsets.js';
@@ -49,8 +50,8 @@ export class ConsumerCore implements GroupHooks {
   readonly draining = new Map<string, PartitionState>();
   private dataWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
-  /** How delivery decodes chunks (`isolation.level`, `check.crcs`). */
-  readonly decodeOptions: { isolationLevel: 0 | 1; checkCrcs: boolean };
+  /** How delivery decodes chunks (`isolation.level`, `check.crcs`, the most a batch may inflate to). */
+  readonly decodeOptions: ChunkDecodeOptions;
   /** Partitions whose handler (or iterator loop body) called close(): nothing waits for them. */
   readonly exempt = new Set<PartitionState>();
   /** First fatal error; the delivery loop stops and rethrows it. */
@@ -65,7 +66,8 @@ export class ConsumerCore implements GroupHooks {
     this.cluster.allowAutoTopicCreation = o.allowAutoCreateTopics;
     this.offsets = o.groupId ? new OffsetClient(this.cluster, o.groupId) : undefined;
     const isolationLevel = o.isolationLevel === 'read_committed' ? 1 : 0;
-    this.decodeOptions = { isolationLevel, checkCrcs: o.checkCrcs };
+    // A batch larger than the whole buffer could not be held within it: that is the per-batch bound.
+    this.decodeOptions = { isolationLevel, checkCrcs: o.checkCrcs, maxBatchBytes: o.maxBufferedBytes };
     this.positions = new PositionResolver({
       cluster: this.cluster,
       offsets: this.offsets,

@@ -1,6 +1,6 @@
 import type { ConsumerCore } from './core.js';
 import { HandlerError } from './errors.js';
-import { decodeChunk } from './fetch-records.js';
+import { ChunkDecoder } from './fetch-records.js';
 import type { FetchedChunk, PartitionState } from './partition-state.js';
 import type { ConsumerRecord } from './record.js';
 
@@ -27,6 +27,8 @@ export interface BatchContext extends HandlerContext {
   resolveOffset(offset: number): void;
 }
 
+type Decoded = FetchedChunk & { records: ConsumerRecord[] };
+
 export type EachMessage = (record: ConsumerRecord, ctx: HandlerContext) => unknown;
 export type EachBatch = (batch: Batch, ctx: BatchContext) => unknown;
 
@@ -48,6 +50,11 @@ export interface RunOptions {
  * partitions still take turns every TURN_MS.
  */
 const TURN_MS = 100;
+/**
+ * Records decoded at a time (a slice): a batch of millions of tiny records (a compressed batch may
+ * inflate to maxBufferedBytes) becomes objects a slice at a time, each counted in the buffer.
+ */
+const SLICE_RECORDS = 4096;
 /** Heap a decoded record costs beyond its raw bytes (record object, key/value views, header array). */
 const DECODED_RECORD_BYTES = 160;
 /** Most time handlers run without giving the event loop a turn (timers, sockets). */
@@ -158,59 +165,90 @@ export class Delivery {
     this.lastYield = performance.now();
   }
 
-  /** The next chunk of `s` with its records decoded, or undefined (a corrupt batch fails the consumer). */
-  private currentChunk(s: PartitionState): (FetchedChunk & { records: ConsumerRecord[] }) | undefined {
+  /**
+   * The first chunk of `s` with a slice of decoded records in hand: the current slice while it has
+   * records left, else the next one. An empty slice means the chunk is exhausted (or hit a bad batch,
+   * in `error`): {@link Delivery.finishChunk} it. Undefined when nothing is buffered.
+   */
+  private currentChunk(s: PartitionState): Decoded | undefined {
     const chunk = s.queue[0];
     if (!chunk) return undefined;
-    if (!chunk.records) {
-      const { records, error } = decodeChunk(s.topic, s.partition, chunk, this.core.decodeOptions);
-      chunk.records = records;
-      chunk.error = error;
+    if (chunk.records && chunk.next < chunk.records.length) return chunk as Decoded;
+    const core = this.core;
+    if (!chunk.decoder && chunk.data) {
+      chunk.decoder = new ChunkDecoder(
+        s.topic,
+        s.partition,
+        chunk.data,
+        chunk.aborted,
+        chunk.fetchOffset,
+        core.decodeOptions,
+      );
       chunk.data = null;
-      // Decoded records take heap beyond the raw bytes: count them in the buffer too.
-      this.core.fetcher.addDecoded(chunk, records.length * DECODED_RECORD_BYTES);
     }
-    return chunk as FetchedChunk & { records: ConsumerRecord[] };
+    let records: ConsumerRecord[] = [];
+    if (chunk.decoder && !chunk.error) {
+      try {
+        records = chunk.decoder.next(SLICE_RECORDS);
+      } catch (err) {
+        chunk.error = err as Error;
+      }
+    }
+    chunk.records = records;
+    chunk.next = 0;
+    // Decoded records (and an inflated batch) take heap beyond the raw bytes: count them too.
+    core.fetcher.setDecoded(chunk, records.length * DECODED_RECORD_BYTES + (chunk.decoder?.inflatedBytes ?? 0));
+    return chunk as Decoded;
   }
 
   private async messages(s: PartitionState, handler: EachMessage): Promise<void> {
     const core = this.core;
-    const chunk = this.currentChunk(s);
-    if (!chunk) return;
     const version = s.version;
     const ctx: HandlerContext = { signal: s.controller.signal };
-    const records = chunk.records;
     // A turn ends after TURN_MS, so partitions sharing a worker take turns — unless the buffer is
     // full: then finishing this (decoded) chunk beats decoding another one.
     const turnEnds = performance.now() + TURN_MS;
-    for (let i = chunk.next; i < records.length; i++) {
-      if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
-      if ((i & 63) === 63 && performance.now() > turnEnds && !core.fetcher.full) return;
-      const record = records[i]!;
-      try {
-        const r = handler(record, ctx);
-        if (isThenable(r)) await r;
-        else if ((i & 255) === 255) await this.maybeYield();
-      } catch (err) {
-        this.handlerFailed(s, record.offset, err);
-        return;
+    for (;;) {
+      const chunk = this.currentChunk(s);
+      if (!chunk) return;
+      const records = chunk.records;
+      if (records.length === 0) {
+        if (!this.finishChunk(s, chunk)) return;
+        continue;
       }
-      if (s.version !== version) return;
-      core.markProcessed(s, record.offset, record.leaderEpoch);
-      chunk.next = i + 1;
+      for (let i = chunk.next; i < records.length; i++) {
+        if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
+        if ((i & 63) === 63 && performance.now() > turnEnds && !core.fetcher.full) return;
+        const record = records[i]!;
+        try {
+          const r = handler(record, ctx);
+          if (isThenable(r)) await r;
+          else if ((i & 255) === 255) await this.maybeYield();
+        } catch (err) {
+          this.handlerFailed(s, record.offset, err);
+          return;
+        }
+        if (s.version !== version) return;
+        core.markProcessed(s, record.offset, record.leaderEpoch);
+        chunk.next = i + 1;
+      }
+      if (performance.now() > turnEnds && !core.fetcher.full) return;
     }
-    this.finishChunk(s, chunk);
   }
 
   private async batch(s: PartitionState, handler: EachBatch): Promise<void> {
     const core = this.core;
-    if (this.stopping || core.failure) return;
-    const chunk = this.currentChunk(s);
-    if (!chunk) return;
     const version = s.version;
-    const all = chunk.records;
-    const records = chunk.next === 0 ? all : all.slice(chunk.next);
-    if (records.length > 0) {
+    const turnEnds = performance.now() + TURN_MS;
+    while (!this.stopping && !core.failure && s.version === version && !s.revoking && !s.paused) {
+      const chunk = this.currentChunk(s);
+      if (!chunk) return;
+      const all = chunk.records;
+      if (all.length === 0) {
+        if (!this.finishChunk(s, chunk)) return;
+        continue;
+      }
+      const records = chunk.next === 0 ? all : all.slice(chunk.next);
       const byOffset = (offset: number) => records.find((r) => r.offset === offset);
       const ctx: BatchContext = {
         signal: s.controller.signal,
@@ -230,9 +268,9 @@ export class Delivery {
       if (s.version !== version) return;
       const last = records[records.length - 1]!;
       core.markProcessed(s, last.offset, last.leaderEpoch);
+      chunk.next = all.length;
+      if (performance.now() > turnEnds && !core.fetcher.full) return;
     }
-    chunk.next = all.length;
-    this.finishChunk(s, chunk);
   }
 
   /**
@@ -253,20 +291,24 @@ export class Delivery {
   }
 
   /**
-   * Drops a fully delivered chunk and frees its buffer space (unless a seek already dropped it).
-   * Everything below the chunk's end is now done — delivered, or a transaction marker or aborted
-   * record that is never delivered — so the processed offset moves past it.
+   * Drops a chunk whose records are all delivered (its decoder returned an empty slice) and frees its
+   * buffer space. Everything below the chunk's end is then done — delivered, or a transaction marker
+   * or aborted record that is never delivered — so the processed offset moves past it. A bad batch
+   * met in it fails the consumer now, after the records before it. Returns false when there is
+   * nothing more to deliver now.
    */
-  finishChunk(s: PartitionState, chunk: FetchedChunk & { records: ConsumerRecord[] }): void {
+  finishChunk(s: PartitionState, chunk: Decoded): boolean {
     // A seek or revocation may have dropped (and released) the chunk while a handler ran.
-    if (s.queue[0] !== chunk || chunk.released || chunk.next < chunk.records.length) return;
+    if (s.queue[0] !== chunk || chunk.released) return false;
     s.queue.shift();
     if (chunk.error) {
       this.core.fail(chunk.error);
-    } else if (chunk.nextOffset > s.processed) {
-      this.core.markProcessed(s, chunk.nextOffset - 1, chunk.lastEpoch);
+      this.core.fetcher.releaseChunks([chunk]);
+      return false;
     }
+    if (chunk.nextOffset > s.processed) this.core.markProcessed(s, chunk.nextOffset - 1, chunk.lastEpoch);
     this.core.fetcher.releaseChunks([chunk]);
+    return true;
   }
 
   /**
@@ -276,7 +318,6 @@ export class Delivery {
    */
   iterator(): AsyncIterator<ConsumerRecord> {
     const core = this.core;
-    type Decoded = FetchedChunk & { records: ConsumerRecord[] };
     let current: PartitionState | undefined;
     let turnEnds = 0;
     let handedOut: { s: PartitionState; version: number; chunk: Decoded; record: ConsumerRecord } | undefined;
@@ -288,7 +329,6 @@ export class Delivery {
       if (s.version !== version) return;
       core.markProcessed(s, record.offset, record.leaderEpoch);
       chunk.next++;
-      this.finishChunk(s, chunk);
     };
     const releaseCurrent = () => {
       if (current) core.release(current);
@@ -316,11 +356,8 @@ export class Delivery {
               this.iteratorHolds = s;
               return { done: false, value: record };
             }
-            if (chunk) {
-              // Nothing left to deliver in it (or only markers/aborted records): done with it.
-              this.finishChunk(s, chunk);
-              continue;
-            }
+            // Nothing left to deliver in it (or only markers/aborted records): done with it.
+            if (chunk && this.finishChunk(s, chunk)) continue;
           }
           // This partition had its turn (or has nothing): let the others have theirs.
           releaseCurrent();

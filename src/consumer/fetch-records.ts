@@ -1,57 +1,111 @@
-import type { SluiceError } from '../errors.js';
-import { decodeRecordBatches } from '../protocol/records/decode.js';
-import type { FetchedChunk } from './partition-state.js';
+import type { FetchResponseAbortedTransaction } from '../protocol/generated/index.js';
+import { type BatchCursor, RecordBatchReader } from '../protocol/records/decode.js';
+import { CorruptRecordError } from '../protocol/records/errors.js';
 import type { ConsumerRecord } from './record.js';
 
+export interface ChunkDecodeOptions {
+  isolationLevel: 0 | 1;
+  checkCrcs: boolean;
+  /** Most bytes one batch may inflate to (from maxBufferedBytes). */
+  maxBatchBytes: number;
+}
+
 /**
- * Decodes a chunk's batches into the records the application sees (on delivery, not on fetch):
+ * Decodes a chunk's batches into the records the application sees, a slice at a time, on delivery
+ * (not on fetch), so only the records about to be handed out exist as objects:
  *  - control batches (transaction markers) are skipped;
  *  - under read_committed, batches of aborted transactions are dropped (Java's CompletedFetch
  *    logic: an aborted transaction becomes active at its first offset and ends at its ABORT marker);
- *  - records below the fetch offset (a compressed batch can start earlier) are dropped.
- * A corrupt batch after good ones: the good records are returned with the error, which the consumer
- * raises once they are processed — nothing after it is skipped or committed.
+ *  - records below the fetch offset (a compressed batch can start earlier) are dropped;
+ *  - batches must follow each other in offset order, or the chunk is corrupt.
+ * A bad batch throws (typed, located) from {@link ChunkDecoder.next} once the records before it have
+ * been sliced out: the consumer raises it after processing them — nothing after it is skipped or
+ * committed.
  */
-export function decodeChunk(
-  topic: string,
-  partition: number,
-  chunk: FetchedChunk,
-  o: { isolationLevel: 0 | 1; checkCrcs: boolean },
-): { records: ConsumerRecord[]; error: SluiceError | undefined } {
-  const data = chunk.data;
-  if (!data) return { records: [], error: undefined };
-  const decoded = decodeRecordBatches(data, { topic, partition, verifyCrc: o.checkCrcs, partialOnError: true });
-  const aborted = chunk.aborted;
-  const txns =
-    o.isolationLevel === 1 && aborted?.length
-      ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
-      : null;
-  let nextTxn = 0;
-  const abortedProducers = new Set<number>();
-  let records: ConsumerRecord[] = [];
-  const fetchOffset = chunk.fetchOffset;
+export class ChunkDecoder {
+  private readonly reader: RecordBatchReader;
+  private batch: BatchCursor | undefined;
+  private readonly txns: FetchResponseAbortedTransaction[] | null;
+  private nextTxn = 0;
+  private readonly abortedProducers = new Set<number>();
+  /** Offset after the last batch opened, to check the next one starts past it. */
+  private end = -1;
+  done = false;
 
-  for (const batch of decoded.batches) {
-    const last = batch.baseOffset + batch.lastOffsetDelta;
-    if (txns && batch.isTransactional) {
-      while (nextTxn < txns.length && Number(txns[nextTxn]!.firstOffset) <= last) {
-        abortedProducers.add(Number(txns[nextTxn]!.producerId));
-        nextTxn++;
-      }
-    }
-    if (batch.isControl) {
-      if (batch.control?.type === 'ABORT') abortedProducers.delete(batch.producerId);
-      continue;
-    }
-    if (txns && batch.isTransactional && abortedProducers.has(batch.producerId)) continue;
-    // The decoder already built the records the application gets; only those below the fetch
-    // offset (a compressed batch can start earlier) are left out.
-    const list = batch.records;
-    if (batch.baseOffset >= fetchOffset && records.length === 0) {
-      records = list;
-      continue;
-    }
-    for (const r of list) if (r.offset >= fetchOffset) records.push(r);
+  constructor(
+    private readonly topic: string,
+    private readonly partition: number,
+    data: Buffer,
+    aborted: FetchResponseAbortedTransaction[] | null,
+    private readonly fetchOffset: number,
+    o: ChunkDecodeOptions,
+  ) {
+    this.reader = new RecordBatchReader(data, {
+      topic,
+      partition,
+      verifyCrc: o.checkCrcs,
+      maxBatchBytes: o.maxBatchBytes,
+    });
+    this.txns =
+      o.isolationLevel === 1 && aborted?.length
+        ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
+        : null;
   }
-  return { records, error: decoded.error };
+
+  /** Bytes the open batch's payload inflated to (held while its records are being delivered). */
+  get inflatedBytes(): number {
+    return this.batch?.inflatedBytes ?? 0;
+  }
+
+  /** Up to `max` more deliverable records, in offset order; [] once the chunk is exhausted. */
+  next(max: number): ConsumerRecord[] {
+    let out: ConsumerRecord[] = [];
+    while (out.length < max && !this.done) {
+      if (!this.batch || this.batch.remaining === 0) {
+        if (!this.open()) break;
+        continue;
+      }
+      const list = this.batch.read(max - out.length);
+      const fetchOffset = this.fetchOffset;
+      if (out.length === 0 && (list.length === 0 || list[0]!.offset >= fetchOffset)) out = list;
+      else for (const r of list) if (r.offset >= fetchOffset) out.push(r);
+    }
+    return out;
+  }
+
+  /** Opens the next batch that has records to deliver; false at the end of the chunk. */
+  private open(): boolean {
+    for (;;) {
+      const cursor = this.reader.next();
+      if (!cursor) {
+        this.batch = undefined;
+        this.done = true;
+        return false;
+      }
+      const b = cursor.batch;
+      if (b.baseOffset < this.end) {
+        throw new CorruptRecordError(
+          { topic: this.topic, partition: this.partition, offset: b.baseOffset },
+          `the batch starts at offset ${b.baseOffset}, inside the previous one (which ends at ${this.end - 1})`,
+        );
+      }
+      const last = b.baseOffset + b.lastOffsetDelta;
+      this.end = last + 1;
+      const txns = this.txns;
+      if (txns && b.isTransactional) {
+        while (this.nextTxn < txns.length && Number(txns[this.nextTxn]!.firstOffset) <= last) {
+          this.abortedProducers.add(Number(txns[this.nextTxn]!.producerId));
+          this.nextTxn++;
+        }
+      }
+      if (b.isControl) {
+        if (b.control?.type === 'ABORT') this.abortedProducers.delete(b.producerId);
+        continue;
+      }
+      if (txns && b.isTransactional && this.abortedProducers.has(b.producerId)) continue;
+      if (last < this.fetchOffset) continue; // wholly before the position (a compressed batch may start earlier)
+      this.batch = cursor;
+      return true;
+    }
+  }
 }

@@ -136,11 +136,13 @@ export class Fetcher {
     }, delay);
   }
 
-  /** Counts a chunk's decoded records against the buffer (released with the chunk). */
-  addDecoded(chunk: FetchedChunk, bytes: number): void {
+  /** Sets what a chunk's decoded slice (and inflated batch) weighs in the buffer (released with the chunk). */
+  setDecoded(chunk: FetchedChunk, bytes: number): void {
     if (chunk.released) return;
-    chunk.decodedBytes += bytes;
-    this.buffered += bytes;
+    const before = chunk.decodedBytes;
+    this.buffered += bytes - before;
+    chunk.decodedBytes = bytes;
+    if (bytes < before) this.wake();
   }
 
   /** True when the buffer holds at least `maxBufferedBytes`: fetching waits. */
@@ -158,6 +160,7 @@ export class Fetcher {
       if (c.released) continue;
       c.released = true;
       c.data = null;
+      c.decoder = null;
       c.records = null;
       if (c.decodedBytes) {
         this.buffered -= c.decodedBytes;
@@ -400,6 +403,7 @@ export class Fetcher {
     frame.pending++;
     state.queue.push({
       data: records.subarray(0, scan.completeBytes),
+      decoder: null,
       aborted: p.abortedTransactions,
       fetchOffset: asked.fetchOffset,
       nextOffset: scan.nextOffset,

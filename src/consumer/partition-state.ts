@@ -1,4 +1,5 @@
 import type { FetchResponseAbortedTransaction } from '../protocol/generated/index.js';
+import type { ChunkDecoder } from './fetch-records.js';
 import type { ConsumerRecord } from './record.js';
 import { type TopicPartition, tpKey } from './topic-partition.js';
 
@@ -15,25 +16,28 @@ export interface FetchedFrame {
 
 /**
  * One partition's share of one fetch response. Its batches are decoded only when delivery reaches
- * it, so memory holds raw bytes for the backlog and decoded records for the chunks in hand only.
+ * it, and then a slice of records at a time, so memory holds raw bytes for the backlog and decoded
+ * records only for the slices in hand.
  */
 export interface FetchedChunk {
-  /** Whole record batches (a view of the response); null once decoded. */
+  /** Whole record batches (a view of the response); handed to the decoder when delivery starts. */
   data: Buffer | null;
+  /** Decodes the chunk slice by slice once delivery reaches it. */
+  decoder: ChunkDecoder | null;
   aborted: FetchResponseAbortedTransaction[] | null;
   /** The offset this chunk was fetched from: records below it (in a compressed batch) are dropped. */
   fetchOffset: number;
   /** Offset after the chunk's last batch, and that batch's leader epoch. */
   nextOffset: number;
   lastEpoch: number;
-  /** Decoded records, null until delivery reaches the chunk. */
+  /** The slice of decoded records being delivered; null until delivery reaches the chunk. */
   records: ConsumerRecord[] | null;
-  /** A corrupt batch found after `records`: raised once they are processed. */
+  /** A bad batch met after the records before it: raised once they are processed. */
   error: Error | undefined;
-  /** Index of the next record to hand out. */
+  /** Index in `records` of the next record to hand out. */
   next: number;
   frame: FetchedFrame;
-  /** Estimated heap of the decoded records, counted in the buffer while the chunk is decoded. */
+  /** Heap of the slice in hand plus the open batch's inflated payload, counted in the buffer. */
   decodedBytes: number;
   released: boolean;
 }

@@ -41,10 +41,13 @@ export interface Codec {
   /** Compresses `data` into a new Buffer in the format Kafka's Java client writes for this codec. */
   compress(data: Uint8Array): Buffer;
   /**
-   * Decompresses a batch's records blob. Throws {@link CompressionError} on malformed input, never
-   * returns partial output.
+   * Decompresses a batch's records blob into at most `maxOutputBytes` (default
+   * {@link DEFAULT_MAX_DECOMPRESSED_BYTES}). Throws {@link DecompressedTooLargeError} as soon as the
+   * output would pass that limit — before allocating or inflating much beyond it, so a small
+   * "decompression bomb" costs neither memory nor time — and {@link CompressionError} on malformed
+   * input; never returns partial output.
    */
-  decompress(data: Uint8Array): Buffer;
+  decompress(data: Uint8Array, maxOutputBytes?: number): Buffer;
 }
 
 /** Where a batch came from, when the record decoder reports a codec problem. */
@@ -77,6 +80,30 @@ export class UnsupportedCompressionError extends SluiceError {
     this.topic = source?.topic;
     this.partition = source?.partition;
     this.offset = source?.offset;
+  }
+}
+
+/**
+ * What `decompress` allows when the caller names no limit. The consumer passes its own (derived from
+ * `maxBufferedBytes`); this default only guards direct callers.
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A compressed payload inflates past the allowed size: a batch larger than the consumer may hold
+ * (raise `maxBufferedBytes`), or a decompression bomb. Java bounds its decompression buffers the same
+ * way. Not retriable: the same bytes inflate the same way.
+ */
+export class DecompressedTooLargeError extends SluiceError {
+  readonly codec: CompressionName;
+  readonly limit: number;
+
+  constructor(codec: CompressionName, limit: number, detail?: string) {
+    super(`${codec}: the decompressed data exceeds the limit of ${limit} bytes${detail ? ` (${detail})` : ''}`, {
+      code: 'DECOMPRESSED_TOO_LARGE',
+    });
+    this.codec = codec;
+    this.limit = limit;
   }
 }
 

@@ -8,7 +8,13 @@
  * and concatenated frames, and accept the header checksum in both its correct form and the broken
  * form that Kafka clients before KIP-57 wrote for magic-0 messages (computed over the magic too).
  */
-import { type Codec, CompressionCodecs, CompressionError } from './codec.js';
+import {
+  type Codec,
+  CompressionCodecs,
+  CompressionError,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  DecompressedTooLargeError,
+} from './codec.js';
 import { lz4BlockBound, lz4DecodeBlock, lz4EncodeBlock, xxh32 } from './lz4-block.js';
 
 const MAGIC = 0x184d2204;
@@ -115,7 +121,7 @@ function decodeFrame(src: Uint8Array, h: FrameHeader, out: Uint8Array, o: number
 let scratch = Buffer.allocUnsafe(0);
 const SCRATCH_KEEP = 8 * 1024 * 1024;
 
-export function lz4DecompressFrames(src: Uint8Array): Buffer {
+export function lz4DecompressFrames(src: Uint8Array, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
   const frames: Array<[FrameHeader, number]> = [];
   let bound = 0;
   let exact = 0;
@@ -129,14 +135,26 @@ export function lz4DecompressFrames(src: Uint8Array): Buffer {
     at = end;
   }
   if (frames.length === 0) fail('empty input');
-  const out =
-    exact >= 0 ? Buffer.allocUnsafe(exact) : bound <= SCRATCH_KEEP ? scratchOf(bound) : Buffer.allocUnsafe(bound);
+  if (exact > maxOutputBytes)
+    throw new DecompressedTooLargeError('lz4', maxOutputBytes, `the frames say ${exact} bytes`);
+  // The bound from the block headers can exceed what the frames really hold (a compressed block may
+  // expand up to 255x): decode into at most the limit, and running out of room is then the limit.
+  const capped = exact < 0 && bound > maxOutputBytes;
+  const size = exact >= 0 ? exact : Math.min(bound, maxOutputBytes);
+  const out = exact >= 0 ? Buffer.allocUnsafe(size) : size <= SCRATCH_KEEP ? scratchOf(size) : Buffer.allocUnsafe(size);
   let o = 0;
-  for (const [h] of frames) {
-    const start = o;
-    o = decodeFrame(src, h, out, o, out.length);
-    if (h.contentSize >= 0 && o - start !== h.contentSize)
-      fail(`decoded ${o - start} bytes, frame says ${h.contentSize}`);
+  const limit = exact >= 0 ? out.length : size;
+  try {
+    for (const [h] of frames) {
+      const start = o;
+      o = decodeFrame(src, h, out, o, limit);
+      if (h.contentSize >= 0 && o - start !== h.contentSize)
+        fail(`decoded ${o - start} bytes, frame says ${h.contentSize}`);
+    }
+  } catch (err) {
+    if (capped && err instanceof CompressionError && /runs? past the output/.test(err.message))
+      throw new DecompressedTooLargeError('lz4', maxOutputBytes);
+    throw err;
   }
   if (out !== scratch) return o === out.length ? out : out.subarray(0, o);
   const exactOut = Buffer.allocUnsafe(o);

@@ -6,7 +6,7 @@
  * The decoder checks every length and offset against both buffers: corrupt input raises
  * {@link CompressionError}, never an out-of-bounds read or a partially filled output.
  */
-import { CompressionError } from './codec.js';
+import { CompressionError, DecompressedTooLargeError } from './codec.js';
 
 const FRAGMENT = 1 << 16; // the compressor works in 64 KiB fragments, like the reference
 const HASH_BITS = 14;
@@ -107,8 +107,10 @@ export function snappyDecodeInto(
 }
 
 /** Decodes one raw Snappy block into a new Buffer. */
-export function snappyDecodeRaw(src: Uint8Array, start = 0, end = src.length): Buffer {
+export function snappyDecodeRaw(src: Uint8Array, start = 0, end = src.length, maxOutputBytes = Infinity): Buffer {
   const [length] = snappyUncompressedLength(src, start, end);
+  if (length > maxOutputBytes)
+    throw new DecompressedTooLargeError('snappy', maxOutputBytes, `the block says ${length}`);
   // A block expands at most ~64x per input byte (a 2-byte copy writes 64): reject absurd preambles
   // before allocating.
   if (length > (end - start) * 64 + 64) fail(`uncompressed length ${length} is impossible for ${end - start} bytes`);

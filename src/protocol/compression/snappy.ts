@@ -8,7 +8,13 @@
  * Java's `SnappyInputStream` (and librdkafka) read both that framing and a bare raw Snappy block, so
  * the decoder accepts both and the encoder writes the xerial framing, as Java does.
  */
-import { type Codec, CompressionCodecs, CompressionError } from './codec.js';
+import {
+  type Codec,
+  CompressionCodecs,
+  CompressionError,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  DecompressedTooLargeError,
+} from './codec.js';
 import {
   snappyDecodeInto,
   snappyDecodeRaw,
@@ -32,7 +38,7 @@ function readInt32BE(src: Uint8Array, p: number): number {
   return ((src[p]! << 24) | (src[p + 1]! << 16) | (src[p + 2]! << 8) | src[p + 3]!) >>> 0;
 }
 
-function decodeXerial(src: Uint8Array): Buffer {
+function decodeXerial(src: Uint8Array, maxOutputBytes: number): Buffer {
   // Pass 1: validate chunk bounds and sum the uncompressed sizes, so the output is allocated once.
   let total = 0;
   let p = HEADER;
@@ -44,6 +50,8 @@ function decodeXerial(src: Uint8Array): Buffer {
     const [size] = snappyUncompressedLength(src, p, p + len);
     if (size > len * 64 + 64) throw new CompressionError('snappy', `impossible chunk size ${size}`);
     total += size;
+    // Sizes come from the chunk preambles, before anything is allocated or decoded.
+    if (total > maxOutputBytes) throw new DecompressedTooLargeError('snappy', maxOutputBytes);
     p += len;
   }
   const out = Buffer.allocUnsafe(total);
@@ -78,7 +86,7 @@ export const snappyCodec: Codec = {
   name: 'snappy',
   implementation: 'typescript (xerial framing)',
   compress: encodeXerial,
-  decompress(data: Uint8Array): Buffer {
-    return isXerial(data) ? decodeXerial(data) : snappyDecodeRaw(data);
+  decompress(data: Uint8Array, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
+    return isXerial(data) ? decodeXerial(data, maxOutputBytes) : snappyDecodeRaw(data, 0, data.length, maxOutputBytes);
   },
 };

@@ -9,8 +9,15 @@
  * handles that (the WASM path sizes its output from the frame's block headers, see `scanFrames`).
  */
 import * as zlib from 'node:zlib';
-import { decompress as fzstdDecompress } from 'fzstd';
-import { type Codec, CompressionCodecs, CompressionError, UnsupportedCompressionError } from './codec.js';
+import { Decompress as FzstdDecompress } from 'fzstd';
+import {
+  type Codec,
+  CompressionCodecs,
+  CompressionError,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  DecompressedTooLargeError,
+  UnsupportedCompressionError,
+} from './codec.js';
 import { loadZstdWasm, zstdWasmLoadError } from './zstd-wasm.js';
 
 const LEVEL = 3;
@@ -18,7 +25,7 @@ const MAX_BLOCK = 128 * 1024; // zstd's Block_Maximum_Size
 
 interface ZlibZstd {
   zstdCompressSync?: (data: Uint8Array, options?: { params?: Record<number, number> }) => Buffer;
-  zstdDecompressSync?: (data: Uint8Array) => Buffer;
+  zstdDecompressSync?: (data: Uint8Array, options?: { maxOutputLength?: number }) => Buffer;
   constants: Record<string, number>;
 }
 const z = zlib as unknown as ZlibZstd;
@@ -119,14 +126,23 @@ function zlibCodec(
     name: 'zstd',
     implementation: 'node:zlib',
     compress: (data) => compress(data, { params }),
-    decompress(data) {
+    decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
       // node:zlib stops after the first frame; Kafka's readers (zstd-jni streams, librdkafka's
       // ZSTD_decompress) continue through concatenated frames, so split them first.
       const { frames } = scanFrames(data);
+      let left = maxOutputBytes;
+      const one = (frame: Uint8Array) => {
+        // zlib stops inflating as soon as the output passes maxOutputLength.
+        const out = decompress(frame, { maxOutputLength: Math.max(1, left) });
+        left -= out.length;
+        return out;
+      };
       try {
-        if (frames.length === 1 && frames[0]![0] === 0 && frames[0]![1] === data.length) return decompress(data);
-        return Buffer.concat(frames.map(([start, end]) => decompress(data.subarray(start, end))));
+        if (frames.length === 1 && frames[0]![0] === 0 && frames[0]![1] === data.length) return one(data);
+        return Buffer.concat(frames.map(([start, end]) => one(data.subarray(start, end))));
       } catch (err) {
+        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+          throw new DecompressedTooLargeError('zstd', maxOutputBytes);
         return fail((err as Error).message, err);
       }
     },
@@ -141,15 +157,20 @@ function wasmCodec(): Codec | null {
     name: 'zstd',
     implementation: 'wasm',
     compress: (data) => wasm.compress(data, LEVEL),
-    decompress(data) {
+    decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
+      // WASM memory grows to fit the output and never shrinks: the capacity asked of it is the
+      // frames' own bound, never more than the limit, so a bomb cannot leave the heap huge.
       const bound = zstdDecodedBound(data);
+      const capacity = Math.min(bound, maxOutputBytes);
       let out: Buffer | null;
       try {
-        out = wasm.decompress(data, bound);
+        out = wasm.decompress(data, capacity);
       } catch (err) {
         return fail((err as Error).message, err);
       }
-      return out ?? fail(`frame decodes past its declared bound of ${bound} bytes`);
+      if (out !== null) return out;
+      if (capacity < bound) throw new DecompressedTooLargeError('zstd', maxOutputBytes);
+      return fail(`frame decodes past its declared bound of ${bound} bytes`);
     },
   };
 }
@@ -164,13 +185,25 @@ const fzstdCodec: Codec = {
       `zstd compression needs Node >= 22.15 or WebAssembly (${String(zstdWasmLoadError())})`,
     );
   },
-  decompress(data) {
+  decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
+    // Streamed, so output is counted as it is produced and a bomb stops at the limit.
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const stream = new FzstdDecompress((chunk) => {
+      total += chunk.length;
+      if (total > maxOutputBytes) throw new DecompressedTooLargeError('zstd', maxOutputBytes);
+      chunks.push(chunk);
+    });
     try {
-      const out = fzstdDecompress(data);
-      return Buffer.from(out.buffer, out.byteOffset, out.length);
+      for (const [start, end] of scanFrames(data).frames) stream.push(data.subarray(start, end));
+      stream.push(new Uint8Array(0), true);
     } catch (err) {
+      if (err instanceof DecompressedTooLargeError || err instanceof CompressionError) throw err;
       return fail((err as Error).message, err);
     }
+    return chunks.length === 1
+      ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.length)
+      : Buffer.concat(chunks, total);
   },
 };
 

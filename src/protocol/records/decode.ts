@@ -7,11 +7,11 @@
  * object per record, one per header; records without headers share a frozen empty array.
  */
 import { SluiceError } from '../../errors.js';
-import { type CompressionId, UnsupportedCompressionError } from '../compression/codec.js';
+import { type CompressionId, DecompressedTooLargeError, UnsupportedCompressionError } from '../compression/codec.js';
 import { getCodec } from '../compression/index.js';
 import { parseControlRecord } from './control.js';
 import { crc32c } from './crc32c.js';
-import { CorruptRecordError, UnsupportedRecordFormatError } from './errors.js';
+import { BatchTooLargeError, CorruptRecordError, UnsupportedRecordFormatError } from './errors.js';
 import { BadBatch, bad, EMPTY_HEADERS, readInt16, readInt32, readInt64, view } from './internal.js';
 import { decodeLegacyMessage } from './legacy.js';
 import type { DecodeContext, DecodedRecords, KafkaRecord, RecordBatch, RecordHeader, TimestampType } from './types.js';
@@ -22,6 +22,8 @@ const LOG_OVERHEAD = 12;
 const V2_OVERHEAD = 61;
 /** The smallest legacy message (`LegacyRecord.RECORD_OVERHEAD_V0`); Java rejects shorter sizes. */
 const MIN_MESSAGE = 14;
+/** What a batch's payload may inflate to unless the caller says otherwise (DecodeContext.maxBatchBytes). */
+export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 // Where the slow varint paths leave the cursor: a module slot, so no tuple is allocated per varint.
 let cursor = 0;
@@ -73,6 +75,8 @@ function decodeRecords(
   topic: string,
   partition: number,
   leaderEpoch: number,
+  lastOffsetDelta: number,
+  prevDelta: number,
 ): KafkaRecord[] {
   const records: KafkaRecord[] = new Array(count);
   const ab = b.buffer;
@@ -108,6 +112,11 @@ function decodeRecords(
       offsetDelta = varintSlow(b, p, recEnd);
       p = cursor;
     }
+    // Offsets rise within a batch and end at its lastOffsetDelta: a record past it would be
+    // delivered while the fetch position stays before it, and so delivered again and again.
+    if (offsetDelta <= prevDelta || offsetDelta > lastOffsetDelta)
+      bad(`record ${i} has offset delta ${offsetDelta} (previous ${prevDelta}, last ${lastOffsetDelta})`);
+    prevDelta = offsetDelta;
     let n: number;
     x = b[p]!;
     if (x < 0x80) {
@@ -165,8 +174,12 @@ function decodeRecords(
     };
   }
   cursor = p;
+  lastDelta = prevDelta;
   return records;
 }
+
+// The offset delta of the last record decoded by decodeRecords, for the next slice of the same batch.
+let lastDelta = -1;
 
 function decodeHeaders(b: Buffer, p: number, end: number, count: number): RecordHeader[] {
   const headers: RecordHeader[] = new Array(count);
@@ -199,8 +212,23 @@ function varintAt(b: Uint8Array, p: number, end: number): number {
   return varintSlow(b, p, end);
 }
 
-/** Decodes the v2 batch at `data[p, p + 12 + batchLength)`. */
-function decodeV2(data: Buffer, p: number, batchLength: number, ctx: DecodeContext, verify: boolean): RecordBatch {
+/** A v2 batch opened for reading: header checked, CRC verified, payload decompressed. */
+interface OpenV2 {
+  batch: RecordBatch;
+  /** The records' bytes: the batch itself, or its decompressed payload. */
+  buf: Buffer;
+  /** Next record's position in `buf`, and where the records end. */
+  pos: number;
+  stop: number;
+  /** Records decoded so far, and the last one's offset delta. */
+  read: number;
+  prevDelta: number;
+  /** Bytes of the decompressed payload (0 when the batch is not compressed). */
+  inflated: number;
+}
+
+/** Opens the v2 batch at `data[p, p + 12 + batchLength)`; its records are read with {@link readV2}. */
+function openV2(data: Buffer, p: number, batchLength: number, ctx: DecodeContext, verify: boolean): OpenV2 {
   if (batchLength < V2_OVERHEAD - LOG_OVERHEAD) bad(`batch length ${batchLength} is below the v2 header size`);
   const end = p + LOG_OVERHEAD + batchLength;
   const baseOffset = readInt64(data, p);
@@ -221,6 +249,10 @@ function decodeV2(data: Buffer, p: number, batchLength: number, ctx: DecodeConte
   const compression = attributes & 7;
   const timestampType = ((attributes >>> 3) & 1) as TimestampType;
   const isControl = (attributes & 0x20) !== 0;
+  if (baseOffset < 0) bad(`negative base offset ${baseOffset}`);
+  // Deltas start at 0 and rise by at least 1 per record (compaction may leave gaps, never overlaps).
+  if (lastOffsetDelta < 0 || lastOffsetDelta < recordCount - 1)
+    bad(`last offset delta ${lastOffsetDelta} does not fit ${recordCount} records`);
   let buf = data;
   let start = p + V2_OVERHEAD;
   let stop = end;
@@ -233,35 +265,16 @@ function decodeV2(data: Buffer, p: number, batchLength: number, ctx: DecodeConte
   }
   // Compaction can empty a batch and keep only its header, compression bits included
   // (`MemoryRecords.filterTo` → `writeEmptyHeader`): there is then no payload to decompress.
+  let inflated = 0;
   if (compression !== 0 && stop > start) {
-    buf = getCodec(compression).decompress(data.subarray(start, stop));
+    buf = getCodec(compression).decompress(data.subarray(start, stop), ctx.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
     start = 0;
     stop = buf.length;
+    inflated = buf.length;
   }
   // Every record takes at least 7 bytes; a larger count cannot be honest (and must not size an array).
   if (recordCount < 0 || recordCount > (stop - start) / 7) bad(`record count ${recordCount} does not fit the batch`);
-  let records = decodeRecords(
-    buf,
-    start,
-    stop,
-    recordCount,
-    baseOffset,
-    baseTimestamp,
-    timestampType === 1 ? maxTimestamp : -1,
-    ctx.topic,
-    ctx.partition,
-    readInt32(data, p + 12),
-  );
-  if (cursor !== stop) bad(`${stop - cursor} bytes after the last record`);
-  let control = null;
-  if (isControl && records.length > 0) {
-    const first = records[0]!;
-    const parsed = parseControlRecord(first.key, first.value, first.offset, first.timestamp);
-    if (typeof parsed === 'string') bad(parsed);
-    control = parsed;
-    records = [];
-  }
-  return {
+  const batch: RecordBatch = {
     baseOffset,
     batchLength,
     partitionLeaderEpoch: readInt32(data, p + 12),
@@ -280,9 +293,141 @@ function decodeV2(data: Buffer, p: number, batchLength: number, ctx: DecodeConte
     producerEpoch: readInt16(data, p + 51),
     baseSequence: readInt32(data, p + 53),
     recordCount,
-    records,
-    control,
+    records: [],
+    control: null,
   };
+  const open: OpenV2 = { batch, buf, pos: start, stop, read: 0, prevDelta: -1, inflated };
+  if (isControl && recordCount > 0) {
+    // A control batch holds one marker record, never delivered: parse it now.
+    const [first] = readV2(open, recordCount, ctx);
+    const parsed = parseControlRecord(first!.key, first!.value, first!.offset, first!.timestamp);
+    if (typeof parsed === 'string') bad(parsed);
+    batch.control = parsed;
+  }
+  return open;
+}
+
+/** Decodes up to `max` more records of an open v2 batch; checks the batch ends where its last record does. */
+function readV2(o: OpenV2, max: number, ctx: DecodeContext): KafkaRecord[] {
+  const b = o.batch;
+  const count = Math.min(max, b.recordCount - o.read);
+  if (count <= 0) return [];
+  const records = decodeRecords(
+    o.buf,
+    o.pos,
+    o.stop,
+    count,
+    b.baseOffset,
+    b.baseTimestamp,
+    b.timestampType === 1 ? b.maxTimestamp : -1,
+    ctx.topic,
+    ctx.partition,
+    b.partitionLeaderEpoch,
+    b.lastOffsetDelta,
+    o.prevDelta,
+  );
+  o.pos = cursor;
+  o.prevDelta = lastDelta;
+  o.read += count;
+  if (o.read === b.recordCount && o.pos !== o.stop) bad(`${o.stop - o.pos} bytes after the last record`);
+  return records;
+}
+
+/** Decodes the v2 batch at `data[p, p + 12 + batchLength)`, every record at once. */
+function decodeV2(data: Buffer, p: number, batchLength: number, ctx: DecodeContext, verify: boolean): RecordBatch {
+  const open = openV2(data, p, batchLength, ctx, verify);
+  if (!open.batch.isControl) open.batch.records = readV2(open, open.batch.recordCount, ctx);
+  return open.batch;
+}
+
+/**
+ * Reads a partition's records blob batch by batch, and each batch's records in slices of a size the
+ * caller picks: a consumer decodes only what it is about to deliver, so a batch of millions of tiny
+ * records (a compressed one can hold `maxBatchBytes` / 7 of them) never becomes millions of objects
+ * at once. Stops at a cut-off last batch (KIP-74). Every error is located (topic, partition, offset).
+ */
+export class RecordBatchReader {
+  private p = 0;
+  private readonly verify: boolean;
+
+  constructor(
+    private readonly data: Buffer,
+    private readonly ctx: DecodeContext,
+  ) {
+    this.verify = ctx.verifyCrc !== false;
+  }
+
+  /** Bytes from the start that were whole batches, so far. */
+  get position(): number {
+    return this.p;
+  }
+
+  /** Opens the next whole batch, or returns undefined at the end (or at a cut-off last batch). */
+  next(): BatchCursor | undefined {
+    const data = this.data;
+    const p = this.p;
+    if (data.length - p < LOG_OVERHEAD) return undefined;
+    const batchLength = readInt32(data, p + 8);
+    if (batchLength > data.length - p - LOG_OVERHEAD) return undefined;
+    try {
+      if (batchLength < MIN_MESSAGE) bad(`batch length ${batchLength} is below the minimum ${MIN_MESSAGE}`);
+      const magic = (data[p + 16]! << 24) >> 24;
+      let cursor: BatchCursor;
+      if (magic === 2) cursor = new BatchCursor(openV2(data, p, batchLength, this.ctx, this.verify), this.ctx);
+      else if (magic === 0 || magic === 1) {
+        const legacy = decodeLegacyMessage(data, p, batchLength, this.ctx, this.verify);
+        cursor = new BatchCursor(undefined, this.ctx, legacy);
+      } else
+        throw new UnsupportedRecordFormatError(
+          { topic: this.ctx.topic, partition: this.ctx.partition, offset: readInt64(data, p) },
+          magic,
+        );
+      this.p = p + LOG_OVERHEAD + batchLength;
+      return cursor;
+    } catch (err) {
+      throw locate(err, this.ctx, readInt64(data, p));
+    }
+  }
+}
+
+/** One opened batch: its header, and its records read in slices. */
+export class BatchCursor {
+  readonly batch: RecordBatch;
+  private delivered = 0;
+
+  constructor(
+    private readonly open: OpenV2 | undefined,
+    private readonly ctx: DecodeContext,
+    legacy?: RecordBatch,
+  ) {
+    this.batch = open?.batch ?? legacy!;
+  }
+
+  /** Bytes the batch's payload inflated to (0 when it is not compressed); they live as long as its records. */
+  get inflatedBytes(): number {
+    return this.open?.inflated ?? 0;
+  }
+
+  /** Records not read yet (0 for control batches). */
+  get remaining(): number {
+    if (this.batch.isControl) return 0;
+    return this.open ? this.batch.recordCount - this.open.read : this.batch.records.length - this.delivered;
+  }
+
+  /** Up to `max` more records, in offset order. */
+  read(max: number): KafkaRecord[] {
+    if (this.remaining === 0) return [];
+    if (!this.open) {
+      const out = this.batch.records.slice(this.delivered, this.delivered + max);
+      this.delivered += out.length;
+      return out;
+    }
+    try {
+      return readV2(this.open, max, this.ctx);
+    } catch (err) {
+      throw locate(err, this.ctx, this.batch.baseOffset);
+    }
+  }
 }
 
 /**
@@ -333,6 +478,8 @@ function locate(err: unknown, ctx: DecodeContext, offset: number): SluiceError {
   }
   if (err instanceof CorruptRecordError || err instanceof UnsupportedRecordFormatError) return err;
   if (err instanceof UnsupportedCompressionError) return err;
+  if (err instanceof DecompressedTooLargeError)
+    return new BatchTooLargeError(at, err.limit, `its ${err.codec} payload inflates past ${err.limit} bytes`, err);
   if (err instanceof SluiceError) return new CorruptRecordError(at, err.message, err);
   return new CorruptRecordError(at, `decoding failed: ${String((err as Error)?.message ?? err)}`, err);
 }

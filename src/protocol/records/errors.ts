@@ -50,3 +50,28 @@ export class UnsupportedRecordFormatError extends SluiceError {
     this.magic = magic;
   }
 }
+
+/**
+ * A batch inflates past what the reader allows (`DecodeContext.maxBatchBytes`; the consumer derives it
+ * from `maxBufferedBytes`): too large to hold within the configured memory, or a decompression bomb.
+ */
+export class BatchTooLargeError extends SluiceError {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly limit: number;
+
+  constructor(at: BatchLocation, limit: number, reason: string, cause?: unknown) {
+    super(
+      `Record batch in topic ${at.topic} partition ${at.partition} at offset ${at.offset} is too large: ${reason}`,
+      {
+        code: 'DECOMPRESSED_TOO_LARGE',
+        cause,
+      },
+    );
+    this.topic = at.topic;
+    this.partition = at.partition;
+    this.offset = at.offset;
+    this.limit = limit;
+  }
+}

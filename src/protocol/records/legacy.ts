@@ -117,7 +117,7 @@ export function decodeLegacyMessage(
         offset: m.offset,
       });
     if (m.value === null) bad('compressed message has a null value');
-    const inner = getCodec(codec).decompress(m.value);
+    const inner = getCodec(codec).decompress(m.value, ctx.maxBatchBytes ?? 64 * 1024 * 1024);
     records = [];
     for (let q = 0; q < inner.length; ) {
       if (inner.length - q < 12) bad('truncated inner message');

@@ -117,6 +117,11 @@ export interface DecodeContext {
   /** Verify each batch's CRC (CRC-32C for v2, CRC-32 for v0/v1). Default true (Java's check.crcs). */
   verifyCrc?: boolean;
   /**
+   * Most bytes one batch's compressed payload may inflate to; past it the batch fails with
+   * BatchTooLargeError, before more is allocated. Default 64 MiB (DEFAULT_MAX_BATCH_BYTES).
+   */
+  maxBatchBytes?: number;
+  /**
    * On a bad batch, return the batches before it with the error in {@link DecodedRecords.error}
    * instead of throwing, so a consumer can deliver them and then stop exactly at the bad batch (as
    * Java's consumer does). Default false: throw.
