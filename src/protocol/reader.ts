@@ -245,15 +245,15 @@ export class Reader {
     return this.compactNullableBytes() ?? this.nullFound('bytes');
   }
 
-  /** Array length in classic encoding (int32, -1 = null). */
-  arrayLength(): number {
+  /** Array length in classic encoding (int32, -1 = null); each element takes at least `minElementBytes`. */
+  arrayLength(minElementBytes = 1): number {
     const n = this.int32();
-    return this.checkCount(n);
+    return this.checkCount(n, minElementBytes);
   }
 
-  /** Array length in compact encoding (uvarint N+1, 0 = null → -1). */
-  compactArrayLength(): number {
-    return this.checkCount(this.uvarint() - 1);
+  /** Array length in compact encoding (uvarint N+1, 0 = null → -1); each element takes at least `minElementBytes`. */
+  compactArrayLength(minElementBytes = 1): number {
+    return this.checkCount(this.uvarint() - 1, minElementBytes);
   }
 
   /**
@@ -261,7 +261,7 @@ export class Reader {
    * {@link Reader.taggedFields} with a handler when the struct defines tagged fields.
    */
   skipTaggedFields(): void {
-    const count = this.uvarint();
+    const count = this.taggedCount();
     for (let i = 0; i < count && !this.failed; i++) {
       this.uvarint();
       this.take(this.uvarint());
@@ -273,7 +273,7 @@ export class Reader {
    * Unknown tags are skipped, as the protocol requires.
    */
   taggedFields(onTag: (tag: number, r: Reader) => boolean): void {
-    const count = this.uvarint();
+    const count = this.taggedCount();
     for (let i = 0; i < count && !this.failed; i++) {
       const tag = this.uvarint();
       const size = this.uvarint();
@@ -284,10 +284,19 @@ export class Reader {
     }
   }
 
-  /** A count must be -1 (null) or fit in the bytes left (every element takes at least one byte). */
-  private checkCount(n: number): number {
-    if (n < -1 || n > this.end - this.pos) {
-      this.fail(`invalid element count ${n}`);
+  /** The number of tagged fields: each takes at least two bytes (tag and size). */
+  taggedCount(): number {
+    const n = this.uvarint();
+    return n === 0 ? 0 : this.checkCount(n, 2);
+  }
+
+  /**
+   * A count must be -1 (null) or fit in the bytes left, each element taking at least `min` bytes: a
+   * hostile count fails here, before anything is allocated for it.
+   */
+  private checkCount(n: number, min: number): number {
+    if (n < -1 || n * min > this.end - this.pos) {
+      this.fail(`element count ${n} does not fit the ${this.end - this.pos} bytes left`);
       return 0;
     }
     return n;

@@ -9,7 +9,7 @@ import { defaultLiteral } from './defaults.js';
 import { fieldModes, flexibleCtx, taggedFields, taggedNullable, taggedRange } from './modes.js';
 import { elemType, local, readFn, tsType } from './names.js';
 import type { Field, FieldType, Message, Struct } from './schema.js';
-import { condition, isEmpty, type Range } from './versions.js';
+import { condition, intersect, isEmpty, type Range } from './versions.js';
 
 /** One array element, or a non-array value that cannot be null. */
 function readExpr(t: FieldType, flex: boolean): string {
@@ -35,14 +35,54 @@ function valueExpr(f: Field, flex: boolean, nullable: boolean, marker = 'r.int8(
   return flex ? 'r.compactNullableBytes()' : 'r.nullableBytes()';
 }
 
+const FIXED: Partial<Record<string, number>> = {
+  bool: 1,
+  int8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  float64: 8,
+  uuid: 16,
+};
+
+/**
+ * The fewest bytes one value of `t` can take on the wire: an array count larger than the bytes left
+ * divided by this cannot be honest, and is rejected before a single element is built. For a struct,
+ * only fields present in every version it is used in count (a safe lower bound for all of them).
+ */
+export function minEncodedSize(t: FieldType, flex: boolean, seen: ReadonlySet<Struct> = new Set()): number {
+  if (t.kind === 'array') return flex ? 1 : 4;
+  if (t.kind === 'primitive') {
+    if (t.name === 'string') return flex ? 1 : 2;
+    if (t.name === 'bytes' || t.name === 'records') return flex ? 1 : 4;
+    return FIXED[t.name] ?? 0;
+  }
+  const st = t.struct;
+  if (seen.has(st)) return 0;
+  const inner = new Set(seen).add(st);
+  let size = flex ? 1 : 0; // the tagged-field count
+  for (const f of st.fields) {
+    if (f.tag !== undefined || isEmpty(st.ctx)) continue;
+    const always = intersect(f.versions, st.ctx);
+    if (always.lo !== st.ctx.lo || always.hi !== st.ctx.hi) continue;
+    const nullable = !isEmpty(intersect(f.nullable, st.ctx));
+    size += f.type.kind === 'struct' && nullable ? 1 : minEncodedSize(f.type, flex, inner);
+  }
+  return size;
+}
+
 /** Statements that read an array field into `x`. */
 function arrayRead(c: Code, f: Field, x: string, flex: boolean, nullable: boolean, path: string): void {
   const t = f.type;
   if (t.kind !== 'array') throw new Error('not an array');
-  c.line(`const $n = ${flex ? 'r.compactArrayLength()' : 'r.arrayLength()'};`);
+  const min = Math.max(1, minEncodedSize(t.elem, flex));
+  c.line(`const $n = ${flex ? `r.compactArrayLength(${min})` : `r.arrayLength(${min})`};`);
+  // The loop stops at the first failed read: a hostile count must not build one object per byte.
   const fill = new Code()
     .line(`const $a: ${elemType(t)}[] = [];`)
-    .line(`for (let $i = 0; $i < $n; $i++) $a.push(${readExpr(t.elem, flex)});`)
+    .line(`for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(${readExpr(t.elem, flex)});`)
     .line(`${x} = $a;`);
   if (nullable) {
     c.line(`if ($n < 0) ${x} = null;`).line('else {').indented(fill).line('}');
@@ -109,7 +149,7 @@ function emitTaggedSection(out: Code, m: Message, s: Struct): void {
   if (tagged.length === 0) {
     body.line('r.skipTaggedFields();');
   } else {
-    body.line('const $count = r.uvarint();');
+    body.line('const $count = r.taggedCount();');
     body.open('for (let $t = 0; $t < $count && !r.failed; $t++) {');
     body.line('const $tag = r.uvarint();', 'const $size = r.uvarint();', 'const $end = r.pos + $size;');
     body.open('switch ($tag) {');

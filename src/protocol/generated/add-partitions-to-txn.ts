@@ -159,10 +159,10 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, 
 function readAddPartitionsToTxnRequest(r: Reader, version: number): AddPartitionsToTxnRequest {
   let transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnRequest.transactions');
     const $a: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version));
     transactions = $a;
   } else {
     transactions = [];
@@ -174,16 +174,16 @@ function readAddPartitionsToTxnRequest(r: Reader, version: number): AddPartition
   if (version >= 4) {
     v3AndBelowTopics = [];
   } else if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnRequest.v3AndBelowTopics');
     const $a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
     v3AndBelowTopics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnRequest.v3AndBelowTopics');
     const $a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
     v3AndBelowTopics = $a;
   }
   if (version >= 3) {
@@ -196,16 +196,16 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version
   const name = version >= 3 ? r.compactString() : r.string();
   let partitions: number[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   if (version >= 3) {
@@ -221,10 +221,10 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, v
   const verifyOnly = r.bool();
   let topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnRequestAddPartitionsToTxnTransaction.topics');
     const $a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -304,10 +304,10 @@ function readAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitio
   const errorCode = version >= 4 ? r.int16() : 0;
   let resultsByTransaction: AddPartitionsToTxnResponseAddPartitionsToTxnResult[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnResponse.resultsByTransaction');
     const $a: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version));
     resultsByTransaction = $a;
   } else {
     resultsByTransaction = [];
@@ -316,16 +316,16 @@ function readAddPartitionsToTxnResponse(r: Reader, version: number): AddPartitio
   if (version >= 4) {
     resultsByTopicV3AndBelow = [];
   } else if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnResponse.resultsByTopicV3AndBelow');
     const $a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
     resultsByTopicV3AndBelow = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnResponse.resultsByTopicV3AndBelow');
     const $a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
     resultsByTopicV3AndBelow = $a;
   }
   if (version >= 3) {
@@ -338,16 +338,16 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, 
   const name = version >= 3 ? r.compactString() : r.string();
   let resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition');
     const $a: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version));
     resultsByPartition = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition');
     const $a: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version));
     resultsByPartition = $a;
   }
   if (version >= 3) {
@@ -369,10 +369,10 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, versi
   const transactionalId = r.compactString();
   let topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AddPartitionsToTxnResponseAddPartitionsToTxnResult.topicResults');
     const $a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
     topicResults = $a;
   }
   r.skipTaggedFields();

@@ -80,10 +80,10 @@ function readAddRaftVoterRequest(r: Reader, version: number): AddRaftVoterReques
   const voterDirectoryId = r.uuid();
   let listeners: AddRaftVoterRequestListener[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable AddRaftVoterRequest.listeners');
     const $a: AddRaftVoterRequestListener[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAddRaftVoterRequestListener(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAddRaftVoterRequestListener(r, version));
     listeners = $a;
   }
   const ackWhenCommitted = version >= 1 ? r.bool() : true;

@@ -141,16 +141,16 @@ function writeAlterClientQuotasRequestOpData(w: Writer, version: number, v: Alte
 function readAlterClientQuotasRequest(r: Reader, version: number): AlterClientQuotasRequest {
   let entries: AlterClientQuotasRequestEntryData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasRequest.entries');
     const $a: AlterClientQuotasRequestEntryData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasRequestEntryData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasRequestEntryData(r, version));
     entries = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasRequest.entries');
     const $a: AlterClientQuotasRequestEntryData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasRequestEntryData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasRequestEntryData(r, version));
     entries = $a;
   }
   const validateOnly = r.bool();
@@ -163,30 +163,30 @@ function readAlterClientQuotasRequest(r: Reader, version: number): AlterClientQu
 function readAlterClientQuotasRequestEntryData(r: Reader, version: number): AlterClientQuotasRequestEntryData {
   let entity: AlterClientQuotasRequestEntityData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasRequestEntryData.entity');
     const $a: AlterClientQuotasRequestEntityData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasRequestEntityData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasRequestEntityData(r, version));
     entity = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasRequestEntryData.entity');
     const $a: AlterClientQuotasRequestEntityData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasRequestEntityData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasRequestEntityData(r, version));
     entity = $a;
   }
   let ops: AlterClientQuotasRequestOpData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(11);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasRequestEntryData.ops');
     const $a: AlterClientQuotasRequestOpData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasRequestOpData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasRequestOpData(r, version));
     ops = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(11);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasRequestEntryData.ops');
     const $a: AlterClientQuotasRequestOpData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasRequestOpData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasRequestOpData(r, version));
     ops = $a;
   }
   if (version >= 1) {
@@ -274,16 +274,16 @@ function readAlterClientQuotasResponse(r: Reader, version: number): AlterClientQ
   const throttleTimeMs = r.int32();
   let entries: AlterClientQuotasResponseEntryData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasResponse.entries');
     const $a: AlterClientQuotasResponseEntryData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasResponseEntryData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasResponseEntryData(r, version));
     entries = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasResponse.entries');
     const $a: AlterClientQuotasResponseEntryData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasResponseEntryData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasResponseEntryData(r, version));
     entries = $a;
   }
   if (version >= 1) {
@@ -297,16 +297,16 @@ function readAlterClientQuotasResponseEntryData(r: Reader, version: number): Alt
   const errorMessage = version >= 1 ? r.compactNullableString() : r.nullableString();
   let entity: AlterClientQuotasResponseEntityData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasResponseEntryData.entity');
     const $a: AlterClientQuotasResponseEntityData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasResponseEntityData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasResponseEntityData(r, version));
     entity = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterClientQuotasResponseEntryData.entity');
     const $a: AlterClientQuotasResponseEntityData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterClientQuotasResponseEntityData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterClientQuotasResponseEntityData(r, version));
     entity = $a;
   }
   if (version >= 1) {

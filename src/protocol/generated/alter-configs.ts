@@ -111,16 +111,16 @@ function writeAlterConfigsRequestAlterableConfig(w: Writer, version: number, v: 
 function readAlterConfigsRequest(r: Reader, version: number): AlterConfigsRequest {
   let resources: AlterConfigsRequestAlterConfigsResource[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterConfigsRequest.resources');
     const $a: AlterConfigsRequestAlterConfigsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterConfigsRequestAlterConfigsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterConfigsRequestAlterConfigsResource(r, version));
     resources = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(7);
     if ($n < 0) r.fail('null for non-nullable AlterConfigsRequest.resources');
     const $a: AlterConfigsRequestAlterConfigsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterConfigsRequestAlterConfigsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterConfigsRequestAlterConfigsResource(r, version));
     resources = $a;
   }
   const validateOnly = r.bool();
@@ -135,16 +135,16 @@ function readAlterConfigsRequestAlterConfigsResource(r: Reader, version: number)
   const resourceName = version >= 2 ? r.compactString() : r.string();
   let configs: AlterConfigsRequestAlterableConfig[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterConfigsRequestAlterConfigsResource.configs');
     const $a: AlterConfigsRequestAlterableConfig[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterConfigsRequestAlterableConfig(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterConfigsRequestAlterableConfig(r, version));
     configs = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterConfigsRequestAlterConfigsResource.configs');
     const $a: AlterConfigsRequestAlterableConfig[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterConfigsRequestAlterableConfig(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterConfigsRequestAlterableConfig(r, version));
     configs = $a;
   }
   if (version >= 2) {
@@ -204,16 +204,16 @@ function readAlterConfigsResponse(r: Reader, version: number): AlterConfigsRespo
   const throttleTimeMs = r.int32();
   let responses: AlterConfigsResponseAlterConfigsResourceResponse[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AlterConfigsResponse.responses');
     const $a: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterConfigsResponseAlterConfigsResourceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterConfigsResponseAlterConfigsResourceResponse(r, version));
     responses = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(7);
     if ($n < 0) r.fail('null for non-nullable AlterConfigsResponse.responses');
     const $a: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterConfigsResponseAlterConfigsResourceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterConfigsResponseAlterConfigsResourceResponse(r, version));
     responses = $a;
   }
   if (version >= 2) {

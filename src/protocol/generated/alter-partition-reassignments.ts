@@ -105,10 +105,10 @@ function readAlterPartitionReassignmentsRequest(r: Reader, version: number): Alt
   const allowReplicationFactorChange = version >= 1 ? r.bool() : true;
   let topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionReassignmentsRequest.topics');
     const $a: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionReassignmentsRequestReassignableTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionReassignmentsRequestReassignableTopic(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -119,10 +119,10 @@ function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, vers
   const name = r.compactString();
   let partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionReassignmentsRequestReassignableTopic.partitions');
     const $a: AlterPartitionReassignmentsRequestReassignablePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionReassignmentsRequestReassignablePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionReassignmentsRequestReassignablePartition(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -133,11 +133,11 @@ function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, 
   const partitionIndex = r.int32();
   let replicas: number[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) replicas = null;
     else {
       const $a: number[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
       replicas = $a;
     }
   }
@@ -188,10 +188,10 @@ function readAlterPartitionReassignmentsResponse(r: Reader, version: number): Al
   const errorMessage = r.compactNullableString();
   let responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionReassignmentsResponse.responses');
     const $a: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
     responses = $a;
   }
   r.skipTaggedFields();
@@ -202,10 +202,10 @@ function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Rea
   const name = r.compactString();
   let partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionReassignmentsResponseReassignableTopicResponse.partitions');
     const $a: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

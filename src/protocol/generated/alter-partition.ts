@@ -143,10 +143,10 @@ function readAlterPartitionRequest(r: Reader, version: number): AlterPartitionRe
   const brokerEpoch = r.int64();
   let topics: AlterPartitionRequestTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionRequest.topics');
     const $a: AlterPartitionRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionRequestTopicData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -157,10 +157,10 @@ function readAlterPartitionRequestTopicData(r: Reader, version: number): AlterPa
   const topicId = r.uuid();
   let partitions: AlterPartitionRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionRequestTopicData.partitions');
     const $a: AlterPartitionRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -174,18 +174,18 @@ function readAlterPartitionRequestPartitionData(r: Reader, version: number): Alt
   if (version >= 3) {
     newIsr = [];
   } else {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionRequestPartitionData.newIsr');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     newIsr = $a;
   }
   let newIsrWithEpochs: AlterPartitionRequestBrokerState[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionRequestPartitionData.newIsrWithEpochs');
     const $a: AlterPartitionRequestBrokerState[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionRequestBrokerState(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionRequestBrokerState(r, version));
     newIsrWithEpochs = $a;
   } else {
     newIsrWithEpochs = [];
@@ -247,10 +247,10 @@ function readAlterPartitionResponse(r: Reader, version: number): AlterPartitionR
   const errorCode = r.int16();
   let topics: AlterPartitionResponseTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionResponse.topics');
     const $a: AlterPartitionResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionResponseTopicData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -261,10 +261,10 @@ function readAlterPartitionResponseTopicData(r: Reader, version: number): AlterP
   const topicId = r.uuid();
   let partitions: AlterPartitionResponsePartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(21);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionResponseTopicData.partitions');
     const $a: AlterPartitionResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterPartitionResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterPartitionResponsePartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -278,10 +278,10 @@ function readAlterPartitionResponsePartitionData(r: Reader, version: number): Al
   const leaderEpoch = r.int32();
   let isr: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterPartitionResponsePartitionData.isr');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     isr = $a;
   }
   const leaderRecoveryState = r.int8();

@@ -109,16 +109,16 @@ function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, versi
 function readAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
   let dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsRequest.dirs');
     const $a: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
     dirs = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsRequest.dirs');
     const $a: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
     dirs = $a;
   }
   if (version >= 2) {
@@ -131,16 +131,16 @@ function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: nu
   const path = version >= 2 ? r.compactString() : r.string();
   let topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsRequestAlterReplicaLogDir.topics');
     const $a: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsRequestAlterReplicaLogDir.topics');
     const $a: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version));
     topics = $a;
   }
   if (version >= 2) {
@@ -153,16 +153,16 @@ function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, versio
   const name = version >= 2 ? r.compactString() : r.string();
   let partitions: number[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsRequestAlterReplicaLogDirTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsRequestAlterReplicaLogDirTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   if (version >= 2) {
@@ -221,16 +221,16 @@ function readAlterReplicaLogDirsResponse(r: Reader, version: number): AlterRepli
   const throttleTimeMs = r.int32();
   let results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsResponse.results');
     const $a: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version));
     results = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsResponse.results');
     const $a: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version));
     results = $a;
   }
   if (version >= 2) {
@@ -243,16 +243,16 @@ function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader,
   const topicName = version >= 2 ? r.compactString() : r.string();
   let partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult.partitions');
     const $a: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult.partitions');
     const $a: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version));
     partitions = $a;
   }
   if (version >= 2) {

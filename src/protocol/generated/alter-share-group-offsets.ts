@@ -92,10 +92,10 @@ function readAlterShareGroupOffsetsRequest(r: Reader, version: number): AlterSha
   const groupId = r.compactString();
   let topics: AlterShareGroupOffsetsRequestTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterShareGroupOffsetsRequest.topics');
     const $a: AlterShareGroupOffsetsRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterShareGroupOffsetsRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterShareGroupOffsetsRequestTopic(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -106,10 +106,10 @@ function readAlterShareGroupOffsetsRequestTopic(r: Reader, version: number): Alt
   const topicName = r.compactString();
   let partitions: AlterShareGroupOffsetsRequestPartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable AlterShareGroupOffsetsRequestTopic.partitions');
     const $a: AlterShareGroupOffsetsRequestPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterShareGroupOffsetsRequestPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterShareGroupOffsetsRequestPartition(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -163,10 +163,10 @@ function readAlterShareGroupOffsetsResponse(r: Reader, version: number): AlterSh
   const errorMessage = r.compactNullableString();
   let responses: AlterShareGroupOffsetsResponseTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(19);
     if ($n < 0) r.fail('null for non-nullable AlterShareGroupOffsetsResponse.responses');
     const $a: AlterShareGroupOffsetsResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterShareGroupOffsetsResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterShareGroupOffsetsResponseTopic(r, version));
     responses = $a;
   }
   r.skipTaggedFields();
@@ -178,10 +178,10 @@ function readAlterShareGroupOffsetsResponseTopic(r: Reader, version: number): Al
   const topicId = r.uuid();
   let partitions: AlterShareGroupOffsetsResponsePartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable AlterShareGroupOffsetsResponseTopic.partitions');
     const $a: AlterShareGroupOffsetsResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterShareGroupOffsetsResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterShareGroupOffsetsResponsePartition(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

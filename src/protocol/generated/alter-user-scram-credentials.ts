@@ -89,18 +89,18 @@ function writeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer
 function readAlterUserScramCredentialsRequest(r: Reader, version: number): AlterUserScramCredentialsRequest {
   let deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable AlterUserScramCredentialsRequest.deletions');
     const $a: AlterUserScramCredentialsRequestScramCredentialDeletion[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterUserScramCredentialsRequestScramCredentialDeletion(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterUserScramCredentialsRequestScramCredentialDeletion(r, version));
     deletions = $a;
   }
   let upsertions: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable AlterUserScramCredentialsRequest.upsertions');
     const $a: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version));
     upsertions = $a;
   }
   r.skipTaggedFields();
@@ -147,10 +147,10 @@ function readAlterUserScramCredentialsResponse(r: Reader, version: number): Alte
   const throttleTimeMs = r.int32();
   let results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable AlterUserScramCredentialsResponse.results');
     const $a: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();

@@ -187,16 +187,16 @@ function readApiVersionsResponse(r: Reader, version: number): ApiVersionsRespons
   const errorCode = r.int16();
   let apiKeys: ApiVersionsResponseApiVersion[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable ApiVersionsResponse.apiKeys');
     const $a: ApiVersionsResponseApiVersion[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readApiVersionsResponseApiVersion(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readApiVersionsResponseApiVersion(r, version));
     apiKeys = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ApiVersionsResponse.apiKeys');
     const $a: ApiVersionsResponseApiVersion[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readApiVersionsResponseApiVersion(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readApiVersionsResponseApiVersion(r, version));
     apiKeys = $a;
   }
   const throttleTimeMs = version >= 1 ? r.int32() : 0;
@@ -205,17 +205,17 @@ function readApiVersionsResponse(r: Reader, version: number): ApiVersionsRespons
   let finalizedFeatures: ApiVersionsResponseFinalizedFeatureKey[] = [];
   let zkMigrationReady: boolean = false;
   if (version >= 3) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();
       const $end = r.pos + $size;
       switch ($tag) {
         case 0: {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(6);
           if ($n < 0) r.fail('null for non-nullable ApiVersionsResponse.supportedFeatures');
           const $a: ApiVersionsResponseSupportedFeatureKey[] = [];
-          for (let $i = 0; $i < $n; $i++) $a.push(readApiVersionsResponseSupportedFeatureKey(r, version));
+          for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readApiVersionsResponseSupportedFeatureKey(r, version));
           supportedFeatures = $a;
           break;
         }
@@ -224,10 +224,10 @@ function readApiVersionsResponse(r: Reader, version: number): ApiVersionsRespons
           break;
         }
         case 2: {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(6);
           if ($n < 0) r.fail('null for non-nullable ApiVersionsResponse.finalizedFeatures');
           const $a: ApiVersionsResponseFinalizedFeatureKey[] = [];
-          for (let $i = 0; $i < $n; $i++) $a.push(readApiVersionsResponseFinalizedFeatureKey(r, version));
+          for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readApiVersionsResponseFinalizedFeatureKey(r, version));
           finalizedFeatures = $a;
           break;
         }

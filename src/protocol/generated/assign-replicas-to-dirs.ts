@@ -112,10 +112,10 @@ function readAssignReplicasToDirsRequest(r: Reader, version: number): AssignRepl
   const brokerEpoch = r.int64();
   let directories: AssignReplicasToDirsRequestDirectoryData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable AssignReplicasToDirsRequest.directories');
     const $a: AssignReplicasToDirsRequestDirectoryData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAssignReplicasToDirsRequestDirectoryData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAssignReplicasToDirsRequestDirectoryData(r, version));
     directories = $a;
   }
   r.skipTaggedFields();
@@ -126,10 +126,10 @@ function readAssignReplicasToDirsRequestDirectoryData(r: Reader, version: number
   const id = r.uuid();
   let topics: AssignReplicasToDirsRequestTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable AssignReplicasToDirsRequestDirectoryData.topics');
     const $a: AssignReplicasToDirsRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAssignReplicasToDirsRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAssignReplicasToDirsRequestTopicData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -140,10 +140,10 @@ function readAssignReplicasToDirsRequestTopicData(r: Reader, version: number): A
   const topicId = r.uuid();
   let partitions: AssignReplicasToDirsRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable AssignReplicasToDirsRequestTopicData.partitions');
     const $a: AssignReplicasToDirsRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAssignReplicasToDirsRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAssignReplicasToDirsRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -198,10 +198,10 @@ function readAssignReplicasToDirsResponse(r: Reader, version: number): AssignRep
   const errorCode = r.int16();
   let directories: AssignReplicasToDirsResponseDirectoryData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable AssignReplicasToDirsResponse.directories');
     const $a: AssignReplicasToDirsResponseDirectoryData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAssignReplicasToDirsResponseDirectoryData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAssignReplicasToDirsResponseDirectoryData(r, version));
     directories = $a;
   }
   r.skipTaggedFields();
@@ -212,10 +212,10 @@ function readAssignReplicasToDirsResponseDirectoryData(r: Reader, version: numbe
   const id = r.uuid();
   let topics: AssignReplicasToDirsResponseTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable AssignReplicasToDirsResponseDirectoryData.topics');
     const $a: AssignReplicasToDirsResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAssignReplicasToDirsResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAssignReplicasToDirsResponseTopicData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -226,10 +226,10 @@ function readAssignReplicasToDirsResponseTopicData(r: Reader, version: number): 
   const topicId = r.uuid();
   let partitions: AssignReplicasToDirsResponsePartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable AssignReplicasToDirsResponseTopicData.partitions');
     const $a: AssignReplicasToDirsResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readAssignReplicasToDirsResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readAssignReplicasToDirsResponsePartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

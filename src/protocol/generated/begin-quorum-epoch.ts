@@ -168,24 +168,24 @@ function readBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpo
   const voterId = version >= 1 ? r.int32() : -1;
   let topics: BeginQuorumEpochRequestTopicData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochRequest.topics');
     const $a: BeginQuorumEpochRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochRequestTopicData(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochRequest.topics');
     const $a: BeginQuorumEpochRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochRequestTopicData(r, version));
     topics = $a;
   }
   let leaderEndpoints: BeginQuorumEpochRequestLeaderEndpoint[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochRequest.leaderEndpoints');
     const $a: BeginQuorumEpochRequestLeaderEndpoint[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochRequestLeaderEndpoint(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochRequestLeaderEndpoint(r, version));
     leaderEndpoints = $a;
   } else {
     leaderEndpoints = [];
@@ -200,16 +200,16 @@ function readBeginQuorumEpochRequestTopicData(r: Reader, version: number): Begin
   const topicName = version >= 1 ? r.compactString() : r.string();
   let partitions: BeginQuorumEpochRequestPartitionData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochRequestTopicData.partitions');
     const $a: BeginQuorumEpochRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochRequestPartitionData(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(12);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochRequestTopicData.partitions');
     const $a: BeginQuorumEpochRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochRequestPartitionData(r, version));
     partitions = $a;
   }
   if (version >= 1) {
@@ -313,31 +313,31 @@ function readBeginQuorumEpochResponse(r: Reader, version: number): BeginQuorumEp
   const errorCode = r.int16();
   let topics: BeginQuorumEpochResponseTopicData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochResponse.topics');
     const $a: BeginQuorumEpochResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochResponseTopicData(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochResponse.topics');
     const $a: BeginQuorumEpochResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochResponseTopicData(r, version));
     topics = $a;
   }
   let nodeEndpoints: BeginQuorumEpochResponseNodeEndpoint[] = [];
   if (version >= 1) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();
       const $end = r.pos + $size;
       switch ($tag) {
         case 0: {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(8);
           if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochResponse.nodeEndpoints');
           const $a: BeginQuorumEpochResponseNodeEndpoint[] = [];
-          for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochResponseNodeEndpoint(r, version));
+          for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochResponseNodeEndpoint(r, version));
           nodeEndpoints = $a;
           break;
         }
@@ -354,16 +354,16 @@ function readBeginQuorumEpochResponseTopicData(r: Reader, version: number): Begi
   const topicName = version >= 1 ? r.compactString() : r.string();
   let partitions: BeginQuorumEpochResponsePartitionData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(15);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochResponseTopicData.partitions');
     const $a: BeginQuorumEpochResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochResponsePartitionData(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable BeginQuorumEpochResponseTopicData.partitions');
     const $a: BeginQuorumEpochResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBeginQuorumEpochResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBeginQuorumEpochResponsePartitionData(r, version));
     partitions = $a;
   }
   if (version >= 1) {

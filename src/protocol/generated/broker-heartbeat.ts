@@ -87,7 +87,7 @@ function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHeartbeat
   const wantShutDown = r.bool();
   let offlineLogDirs: string[] = [];
   let cordonedLogDirs: string[] | null = null;
-  const $count = r.uvarint();
+  const $count = r.taggedCount();
   for (let $t = 0; $t < $count && !r.failed; $t++) {
     const $tag = r.uvarint();
     const $size = r.uvarint();
@@ -95,21 +95,21 @@ function readBrokerHeartbeatRequest(r: Reader, version: number): BrokerHeartbeat
     switch ($tag) {
       case 0: {
         if (version >= 1) {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(16);
           if ($n < 0) r.fail('null for non-nullable BrokerHeartbeatRequest.offlineLogDirs');
           const $a: string[] = [];
-          for (let $i = 0; $i < $n; $i++) $a.push(r.uuid());
+          for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.uuid());
           offlineLogDirs = $a;
         } else r.skip($size);
         break;
       }
       case 1: {
         if (version >= 2) {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(16);
           if ($n < 0) cordonedLogDirs = null;
           else {
             const $a: string[] = [];
-            for (let $i = 0; $i < $n; $i++) $a.push(r.uuid());
+            for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.uuid());
             cordonedLogDirs = $a;
           }
         } else r.skip($size);

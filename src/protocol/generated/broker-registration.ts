@@ -121,28 +121,28 @@ function readBrokerRegistrationRequest(r: Reader, version: number): BrokerRegist
   const incarnationId = r.uuid();
   let listeners: BrokerRegistrationRequestListener[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable BrokerRegistrationRequest.listeners');
     const $a: BrokerRegistrationRequestListener[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBrokerRegistrationRequestListener(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBrokerRegistrationRequestListener(r, version));
     listeners = $a;
   }
   let features: BrokerRegistrationRequestFeature[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable BrokerRegistrationRequest.features');
     const $a: BrokerRegistrationRequestFeature[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readBrokerRegistrationRequestFeature(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readBrokerRegistrationRequestFeature(r, version));
     features = $a;
   }
   const rack = r.compactNullableString();
   const isMigratingZkBroker = version >= 1 ? r.bool() : false;
   let logDirs: string[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(16);
     if ($n < 0) r.fail('null for non-nullable BrokerRegistrationRequest.logDirs');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.uuid());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.uuid());
     logDirs = $a;
   } else {
     logDirs = [];

@@ -98,10 +98,10 @@ function writeConsumerGroupDescribeRequest(w: Writer, version: number, v: Consum
 function readConsumerGroupDescribeRequest(r: Reader, version: number): ConsumerGroupDescribeRequest {
   let groupIds: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupDescribeRequest.groupIds');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     groupIds = $a;
   }
   const includeAuthorizedOperations = r.bool();
@@ -192,10 +192,10 @@ function readConsumerGroupDescribeResponse(r: Reader, version: number): Consumer
   const throttleTimeMs = r.int32();
   let groups: ConsumerGroupDescribeResponseDescribedGroup[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupDescribeResponse.groups');
     const $a: ConsumerGroupDescribeResponseDescribedGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readConsumerGroupDescribeResponseDescribedGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readConsumerGroupDescribeResponseDescribedGroup(r, version));
     groups = $a;
   }
   r.skipTaggedFields();
@@ -207,10 +207,10 @@ function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: nu
   const topicName = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupDescribeResponseTopicPartitions.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -220,10 +220,10 @@ function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: nu
 function readConsumerGroupDescribeResponseAssignment(r: Reader, version: number): ConsumerGroupDescribeResponseAssignment {
   let topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(19);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupDescribeResponseAssignment.topicPartitions');
     const $a: ConsumerGroupDescribeResponseTopicPartitions[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readConsumerGroupDescribeResponseTopicPartitions(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readConsumerGroupDescribeResponseTopicPartitions(r, version));
     topicPartitions = $a;
   }
   r.skipTaggedFields();
@@ -240,10 +240,10 @@ function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: num
   const assignorName = r.compactString();
   let members: ConsumerGroupDescribeResponseMember[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(16);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupDescribeResponseDescribedGroup.members');
     const $a: ConsumerGroupDescribeResponseMember[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readConsumerGroupDescribeResponseMember(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readConsumerGroupDescribeResponseMember(r, version));
     members = $a;
   }
   const authorizedOperations = r.int32();
@@ -260,10 +260,10 @@ function readConsumerGroupDescribeResponseMember(r: Reader, version: number): Co
   const clientHost = r.compactString();
   let subscribedTopicNames: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupDescribeResponseMember.subscribedTopicNames');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     subscribedTopicNames = $a;
   }
   const subscribedTopicRegex = r.compactNullableString();

@@ -124,11 +124,11 @@ function readConsumerGroupHeartbeatRequest(r: Reader, version: number): Consumer
   const rebalanceTimeoutMs = r.int32();
   let subscribedTopicNames: string[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) subscribedTopicNames = null;
     else {
       const $a: string[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
       subscribedTopicNames = $a;
     }
   }
@@ -136,11 +136,11 @@ function readConsumerGroupHeartbeatRequest(r: Reader, version: number): Consumer
   const serverAssignor = r.compactNullableString();
   let topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) topicPartitions = null;
     else {
       const $a: ConsumerGroupHeartbeatRequestTopicPartitions[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readConsumerGroupHeartbeatRequestTopicPartitions(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readConsumerGroupHeartbeatRequestTopicPartitions(r, version));
       topicPartitions = $a;
     }
   }
@@ -152,10 +152,10 @@ function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: nu
   const topicId = r.uuid();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupHeartbeatRequestTopicPartitions.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -216,10 +216,10 @@ function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: n
   const topicId = r.uuid();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupHeartbeatResponseTopicPartitions.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -229,10 +229,10 @@ function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version: n
 function readConsumerGroupHeartbeatResponseAssignment(r: Reader, version: number): ConsumerGroupHeartbeatResponseAssignment {
   let topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ConsumerGroupHeartbeatResponseAssignment.topicPartitions');
     const $a: ConsumerGroupHeartbeatResponseTopicPartitions[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readConsumerGroupHeartbeatResponseTopicPartitions(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readConsumerGroupHeartbeatResponseTopicPartitions(r, version));
     topicPartitions = $a;
   }
   r.skipTaggedFields();

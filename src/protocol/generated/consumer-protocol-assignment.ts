@@ -40,10 +40,10 @@ function writeConsumerProtocolAssignmentTopicPartition(w: Writer, version: numbe
 function readConsumerProtocolAssignment(r: Reader, version: number): ConsumerProtocolAssignment {
   let assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ConsumerProtocolAssignment.assignedPartitions');
     const $a: ConsumerProtocolAssignmentTopicPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readConsumerProtocolAssignmentTopicPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readConsumerProtocolAssignmentTopicPartition(r, version));
     assignedPartitions = $a;
   }
   const userData = r.nullableBytes();
@@ -54,10 +54,10 @@ function readConsumerProtocolAssignmentTopicPartition(r: Reader, version: number
   const topic = r.string();
   let partitions: number[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ConsumerProtocolAssignmentTopicPartition.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   return { topic, partitions };

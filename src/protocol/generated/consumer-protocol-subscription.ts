@@ -59,19 +59,19 @@ function writeConsumerProtocolSubscriptionTopicPartition(w: Writer, version: num
 function readConsumerProtocolSubscription(r: Reader, version: number): ConsumerProtocolSubscription {
   let topics: string[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) r.fail('null for non-nullable ConsumerProtocolSubscription.topics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.string());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.string());
     topics = $a;
   }
   const userData = r.nullableBytes();
   let ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
   if (version >= 1) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ConsumerProtocolSubscription.ownedPartitions');
     const $a: ConsumerProtocolSubscriptionTopicPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readConsumerProtocolSubscriptionTopicPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readConsumerProtocolSubscriptionTopicPartition(r, version));
     ownedPartitions = $a;
   } else {
     ownedPartitions = [];
@@ -85,10 +85,10 @@ function readConsumerProtocolSubscriptionTopicPartition(r: Reader, version: numb
   const topic = r.string();
   let partitions: number[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ConsumerProtocolSubscriptionTopicPartition.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   return { topic, partitions };

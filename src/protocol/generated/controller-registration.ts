@@ -96,18 +96,18 @@ function readControllerRegistrationRequest(r: Reader, version: number): Controll
   const zkMigrationReady = r.bool();
   let listeners: ControllerRegistrationRequestListener[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable ControllerRegistrationRequest.listeners');
     const $a: ControllerRegistrationRequestListener[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readControllerRegistrationRequestListener(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readControllerRegistrationRequestListener(r, version));
     listeners = $a;
   }
   let features: ControllerRegistrationRequestFeature[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ControllerRegistrationRequest.features');
     const $a: ControllerRegistrationRequestFeature[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readControllerRegistrationRequestFeature(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readControllerRegistrationRequestFeature(r, version));
     features = $a;
   }
   r.skipTaggedFields();

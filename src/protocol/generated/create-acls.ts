@@ -95,16 +95,16 @@ function writeCreateAclsRequestAclCreation(w: Writer, version: number, v: Create
 function readCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
   let creations: CreateAclsRequestAclCreation[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable CreateAclsRequest.creations');
     const $a: CreateAclsRequestAclCreation[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateAclsRequestAclCreation(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateAclsRequestAclCreation(r, version));
     creations = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(10);
     if ($n < 0) r.fail('null for non-nullable CreateAclsRequest.creations');
     const $a: CreateAclsRequestAclCreation[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateAclsRequestAclCreation(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateAclsRequestAclCreation(r, version));
     creations = $a;
   }
   if (version >= 2) {
@@ -161,16 +161,16 @@ function readCreateAclsResponse(r: Reader, version: number): CreateAclsResponse 
   const throttleTimeMs = r.int32();
   let results: CreateAclsResponseAclCreationResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreateAclsResponse.results');
     const $a: CreateAclsResponseAclCreationResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateAclsResponseAclCreationResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateAclsResponseAclCreationResult(r, version));
     results = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreateAclsResponse.results');
     const $a: CreateAclsResponseAclCreationResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateAclsResponseAclCreationResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateAclsResponseAclCreationResult(r, version));
     results = $a;
   }
   if (version >= 2) {

@@ -103,16 +103,16 @@ function readCreateDelegationTokenRequest(r: Reader, version: number): CreateDel
   const ownerPrincipalName = version >= 3 ? r.compactNullableString() : '';
   let renewers: CreateDelegationTokenRequestCreatableRenewers[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable CreateDelegationTokenRequest.renewers');
     const $a: CreateDelegationTokenRequestCreatableRenewers[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateDelegationTokenRequestCreatableRenewers(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateDelegationTokenRequestCreatableRenewers(r, version));
     renewers = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreateDelegationTokenRequest.renewers');
     const $a: CreateDelegationTokenRequestCreatableRenewers[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateDelegationTokenRequestCreatableRenewers(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateDelegationTokenRequestCreatableRenewers(r, version));
     renewers = $a;
   }
   const maxLifetimeMs = r.int64();

@@ -113,16 +113,16 @@ function writeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, versi
 function readCreatePartitionsRequest(r: Reader, version: number): CreatePartitionsRequest {
   let topics: CreatePartitionsRequestCreatePartitionsTopic[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable CreatePartitionsRequest.topics');
     const $a: CreatePartitionsRequestCreatePartitionsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(10);
     if ($n < 0) r.fail('null for non-nullable CreatePartitionsRequest.topics');
     const $a: CreatePartitionsRequestCreatePartitionsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsTopic(r, version));
     topics = $a;
   }
   const timeoutMs = r.int32();
@@ -138,19 +138,19 @@ function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: nu
   const count = r.int32();
   let assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null;
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) assignments = null;
     else {
       const $a: CreatePartitionsRequestCreatePartitionsAssignment[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsAssignment(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsAssignment(r, version));
       assignments = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) assignments = null;
     else {
       const $a: CreatePartitionsRequestCreatePartitionsAssignment[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsAssignment(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreatePartitionsRequestCreatePartitionsAssignment(r, version));
       assignments = $a;
     }
   }
@@ -163,16 +163,16 @@ function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: nu
 function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsAssignment {
   let brokerIds: number[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreatePartitionsRequestCreatePartitionsAssignment.brokerIds');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     brokerIds = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreatePartitionsRequestCreatePartitionsAssignment.brokerIds');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     brokerIds = $a;
   }
   if (version >= 2) {
@@ -221,16 +221,16 @@ function readCreatePartitionsResponse(r: Reader, version: number): CreatePartiti
   const throttleTimeMs = r.int32();
   let results: CreatePartitionsResponseCreatePartitionsTopicResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable CreatePartitionsResponse.results');
     const $a: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreatePartitionsResponseCreatePartitionsTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreatePartitionsResponseCreatePartitionsTopicResult(r, version));
     results = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable CreatePartitionsResponse.results');
     const $a: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreatePartitionsResponseCreatePartitionsTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreatePartitionsResponseCreatePartitionsTopicResult(r, version));
     results = $a;
   }
   if (version >= 2) {

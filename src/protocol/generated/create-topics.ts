@@ -175,16 +175,16 @@ function writeCreateTopicsRequestCreatableTopicConfig(w: Writer, version: number
 function readCreateTopicsRequest(r: Reader, version: number): CreateTopicsRequest {
   let topics: CreateTopicsRequestCreatableTopic[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(10);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequest.topics');
     const $a: CreateTopicsRequestCreatableTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsRequestCreatableTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsRequestCreatableTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(16);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequest.topics');
     const $a: CreateTopicsRequestCreatableTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsRequestCreatableTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsRequestCreatableTopic(r, version));
     topics = $a;
   }
   const timeoutMs = r.int32();
@@ -201,30 +201,30 @@ function readCreateTopicsRequestCreatableTopic(r: Reader, version: number): Crea
   const replicationFactor = r.int16();
   let assignments: CreateTopicsRequestCreatableReplicaAssignment[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequestCreatableTopic.assignments');
     const $a: CreateTopicsRequestCreatableReplicaAssignment[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsRequestCreatableReplicaAssignment(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsRequestCreatableReplicaAssignment(r, version));
     assignments = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequestCreatableTopic.assignments');
     const $a: CreateTopicsRequestCreatableReplicaAssignment[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsRequestCreatableReplicaAssignment(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsRequestCreatableReplicaAssignment(r, version));
     assignments = $a;
   }
   let configs: CreateTopicsRequestCreatableTopicConfig[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequestCreatableTopic.configs');
     const $a: CreateTopicsRequestCreatableTopicConfig[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsRequestCreatableTopicConfig(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsRequestCreatableTopicConfig(r, version));
     configs = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequestCreatableTopic.configs');
     const $a: CreateTopicsRequestCreatableTopicConfig[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsRequestCreatableTopicConfig(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsRequestCreatableTopicConfig(r, version));
     configs = $a;
   }
   if (version >= 5) {
@@ -237,16 +237,16 @@ function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version: n
   const partitionIndex = r.int32();
   let brokerIds: number[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequestCreatableReplicaAssignment.brokerIds');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     brokerIds = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsRequestCreatableReplicaAssignment.brokerIds');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     brokerIds = $a;
   }
   if (version >= 5) {
@@ -345,16 +345,16 @@ function readCreateTopicsResponse(r: Reader, version: number): CreateTopicsRespo
   const throttleTimeMs = r.int32();
   let topics: CreateTopicsResponseCreatableTopicResult[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsResponse.topics');
     const $a: CreateTopicsResponseCreatableTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsResponseCreatableTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsResponseCreatableTopicResult(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable CreateTopicsResponse.topics');
     const $a: CreateTopicsResponseCreatableTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsResponseCreatableTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsResponseCreatableTopicResult(r, version));
     topics = $a;
   }
   if (version >= 5) {
@@ -373,18 +373,18 @@ function readCreateTopicsResponseCreatableTopicResult(r: Reader, version: number
   const replicationFactor = version >= 5 ? r.int16() : -1;
   let configs: CreateTopicsResponseCreatableTopicConfigs[] | null;
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) configs = null;
     else {
       const $a: CreateTopicsResponseCreatableTopicConfigs[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readCreateTopicsResponseCreatableTopicConfigs(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readCreateTopicsResponseCreatableTopicConfigs(r, version));
       configs = $a;
     }
   } else {
     configs = [];
   }
   if (version >= 5) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();

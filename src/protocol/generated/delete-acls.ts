@@ -119,16 +119,16 @@ function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, v: D
 function readDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
   let filters: DeleteAclsRequestDeleteAclsFilter[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable DeleteAclsRequest.filters');
     const $a: DeleteAclsRequestDeleteAclsFilter[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteAclsRequestDeleteAclsFilter(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteAclsRequestDeleteAclsFilter(r, version));
     filters = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(10);
     if ($n < 0) r.fail('null for non-nullable DeleteAclsRequest.filters');
     const $a: DeleteAclsRequestDeleteAclsFilter[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteAclsRequestDeleteAclsFilter(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteAclsRequestDeleteAclsFilter(r, version));
     filters = $a;
   }
   if (version >= 2) {
@@ -233,16 +233,16 @@ function readDeleteAclsResponse(r: Reader, version: number): DeleteAclsResponse 
   const throttleTimeMs = r.int32();
   let filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DeleteAclsResponse.filterResults');
     const $a: DeleteAclsResponseDeleteAclsFilterResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteAclsResponseDeleteAclsFilterResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteAclsResponseDeleteAclsFilterResult(r, version));
     filterResults = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable DeleteAclsResponse.filterResults');
     const $a: DeleteAclsResponseDeleteAclsFilterResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteAclsResponseDeleteAclsFilterResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteAclsResponseDeleteAclsFilterResult(r, version));
     filterResults = $a;
   }
   if (version >= 2) {
@@ -256,16 +256,16 @@ function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: number
   const errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString();
   let matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(11);
     if ($n < 0) r.fail('null for non-nullable DeleteAclsResponseDeleteAclsFilterResult.matchingAcls');
     const $a: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
     matchingAcls = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable DeleteAclsResponseDeleteAclsFilterResult.matchingAcls');
     const $a: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
     matchingAcls = $a;
   }
   if (version >= 2) {

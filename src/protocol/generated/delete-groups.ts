@@ -47,16 +47,16 @@ function writeDeleteGroupsRequest(w: Writer, version: number, v: DeleteGroupsReq
 function readDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
   let groupsNames: string[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable DeleteGroupsRequest.groupsNames');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     groupsNames = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) r.fail('null for non-nullable DeleteGroupsRequest.groupsNames');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.string());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.string());
     groupsNames = $a;
   }
   if (version >= 2) {
@@ -103,16 +103,16 @@ function readDeleteGroupsResponse(r: Reader, version: number): DeleteGroupsRespo
   const throttleTimeMs = r.int32();
   let results: DeleteGroupsResponseDeletableGroupResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DeleteGroupsResponse.results');
     const $a: DeleteGroupsResponseDeletableGroupResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteGroupsResponseDeletableGroupResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteGroupsResponseDeletableGroupResult(r, version));
     results = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DeleteGroupsResponse.results');
     const $a: DeleteGroupsResponseDeletableGroupResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteGroupsResponseDeletableGroupResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteGroupsResponseDeletableGroupResult(r, version));
     results = $a;
   }
   if (version >= 2) {

@@ -105,16 +105,16 @@ function writeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, version: num
 function readDeleteRecordsRequest(r: Reader, version: number): DeleteRecordsRequest {
   let topics: DeleteRecordsRequestDeleteRecordsTopic[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsRequest.topics');
     const $a: DeleteRecordsRequestDeleteRecordsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsRequest.topics');
     const $a: DeleteRecordsRequestDeleteRecordsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsTopic(r, version));
     topics = $a;
   }
   const timeoutMs = r.int32();
@@ -128,16 +128,16 @@ function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number):
   const name = version >= 2 ? r.compactString() : r.string();
   let partitions: DeleteRecordsRequestDeleteRecordsPartition[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsRequestDeleteRecordsTopic.partitions');
     const $a: DeleteRecordsRequestDeleteRecordsPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsPartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(12);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsRequestDeleteRecordsTopic.partitions');
     const $a: DeleteRecordsRequestDeleteRecordsPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsRequestDeleteRecordsPartition(r, version));
     partitions = $a;
   }
   if (version >= 2) {
@@ -207,16 +207,16 @@ function readDeleteRecordsResponse(r: Reader, version: number): DeleteRecordsRes
   const throttleTimeMs = r.int32();
   let topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsResponse.topics');
     const $a: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsTopicResult(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsResponse.topics');
     const $a: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsTopicResult(r, version));
     topics = $a;
   }
   if (version >= 2) {
@@ -229,16 +229,16 @@ function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version: n
   const name = version >= 2 ? r.compactString() : r.string();
   let partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(15);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsResponseDeleteRecordsTopicResult.partitions');
     const $a: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable DeleteRecordsResponseDeleteRecordsTopicResult.partitions');
     const $a: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteRecordsResponseDeleteRecordsPartitionResult(r, version));
     partitions = $a;
   }
   if (version >= 2) {

@@ -63,10 +63,10 @@ function readDeleteShareGroupOffsetsRequest(r: Reader, version: number): DeleteS
   const groupId = r.compactString();
   let topics: DeleteShareGroupOffsetsRequestTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable DeleteShareGroupOffsetsRequest.topics');
     const $a: DeleteShareGroupOffsetsRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteShareGroupOffsetsRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteShareGroupOffsetsRequestTopic(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -110,10 +110,10 @@ function readDeleteShareGroupOffsetsResponse(r: Reader, version: number): Delete
   const errorMessage = r.compactNullableString();
   let responses: DeleteShareGroupOffsetsResponseTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(21);
     if ($n < 0) r.fail('null for non-nullable DeleteShareGroupOffsetsResponse.responses');
     const $a: DeleteShareGroupOffsetsResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteShareGroupOffsetsResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteShareGroupOffsetsResponseTopic(r, version));
     responses = $a;
   }
   r.skipTaggedFields();

@@ -80,10 +80,10 @@ function readDeleteShareGroupStateRequest(r: Reader, version: number): DeleteSha
   const groupId = r.compactString();
   let topics: DeleteShareGroupStateRequestDeleteStateData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable DeleteShareGroupStateRequest.topics');
     const $a: DeleteShareGroupStateRequestDeleteStateData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteShareGroupStateRequestDeleteStateData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteShareGroupStateRequestDeleteStateData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -94,10 +94,10 @@ function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: num
   const topicId = r.uuid();
   let partitions: DeleteShareGroupStateRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DeleteShareGroupStateRequestDeleteStateData.partitions');
     const $a: DeleteShareGroupStateRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteShareGroupStateRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteShareGroupStateRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -139,10 +139,10 @@ function writeDeleteShareGroupStateResponsePartitionResult(w: Writer, version: n
 function readDeleteShareGroupStateResponse(r: Reader, version: number): DeleteShareGroupStateResponse {
   let results: DeleteShareGroupStateResponseDeleteStateResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable DeleteShareGroupStateResponse.results');
     const $a: DeleteShareGroupStateResponseDeleteStateResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteShareGroupStateResponseDeleteStateResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteShareGroupStateResponseDeleteStateResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();
@@ -153,10 +153,10 @@ function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version: 
   const topicId = r.uuid();
   let partitions: DeleteShareGroupStateResponsePartitionResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable DeleteShareGroupStateResponseDeleteStateResult.partitions');
     const $a: DeleteShareGroupStateResponsePartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteShareGroupStateResponsePartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteShareGroupStateResponsePartitionResult(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

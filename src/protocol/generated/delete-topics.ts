@@ -78,10 +78,10 @@ function writeDeleteTopicsRequestDeleteTopicState(w: Writer, version: number, v:
 function readDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
   let topics: DeleteTopicsRequestDeleteTopicState[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable DeleteTopicsRequest.topics');
     const $a: DeleteTopicsRequestDeleteTopicState[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteTopicsRequestDeleteTopicState(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteTopicsRequestDeleteTopicState(r, version));
     topics = $a;
   } else {
     topics = [];
@@ -90,16 +90,16 @@ function readDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsReques
   if (version >= 6) {
     topicNames = [];
   } else if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable DeleteTopicsRequest.topicNames');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     topicNames = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) r.fail('null for non-nullable DeleteTopicsRequest.topicNames');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.string());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.string());
     topicNames = $a;
   }
   const timeoutMs = r.int32();
@@ -162,16 +162,16 @@ function readDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsRespo
   const throttleTimeMs = r.int32();
   let responses: DeleteTopicsResponseDeletableTopicResult[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DeleteTopicsResponse.responses');
     const $a: DeleteTopicsResponseDeletableTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteTopicsResponseDeletableTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteTopicsResponseDeletableTopicResult(r, version));
     responses = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DeleteTopicsResponse.responses');
     const $a: DeleteTopicsResponseDeletableTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDeleteTopicsResponseDeletableTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDeleteTopicsResponseDeletableTopicResult(r, version));
     responses = $a;
   }
   if (version >= 4) {

@@ -182,16 +182,16 @@ function readDescribeAclsResponse(r: Reader, version: number): DescribeAclsRespo
   const errorMessage = version >= 2 ? r.compactNullableString() : r.nullableString();
   let resources: DescribeAclsResponseDescribeAclsResource[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DescribeAclsResponse.resources');
     const $a: DescribeAclsResponseDescribeAclsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeAclsResponseDescribeAclsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeAclsResponseDescribeAclsResource(r, version));
     resources = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable DescribeAclsResponse.resources');
     const $a: DescribeAclsResponseDescribeAclsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeAclsResponseDescribeAclsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeAclsResponseDescribeAclsResource(r, version));
     resources = $a;
   }
   if (version >= 2) {
@@ -206,16 +206,16 @@ function readDescribeAclsResponseDescribeAclsResource(r: Reader, version: number
   const patternType = r.int8();
   let acls: DescribeAclsResponseAclDescription[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DescribeAclsResponseDescribeAclsResource.acls');
     const $a: DescribeAclsResponseAclDescription[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeAclsResponseAclDescription(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeAclsResponseAclDescription(r, version));
     acls = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DescribeAclsResponseDescribeAclsResource.acls');
     const $a: DescribeAclsResponseAclDescription[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeAclsResponseAclDescription(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeAclsResponseAclDescription(r, version));
     acls = $a;
   }
   if (version >= 2) {

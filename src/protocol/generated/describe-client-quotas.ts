@@ -99,16 +99,16 @@ function writeDescribeClientQuotasRequestComponentData(w: Writer, version: numbe
 function readDescribeClientQuotasRequest(r: Reader, version: number): DescribeClientQuotasRequest {
   let components: DescribeClientQuotasRequestComponentData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeClientQuotasRequest.components');
     const $a: DescribeClientQuotasRequestComponentData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasRequestComponentData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasRequestComponentData(r, version));
     components = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DescribeClientQuotasRequest.components');
     const $a: DescribeClientQuotasRequestComponentData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasRequestComponentData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasRequestComponentData(r, version));
     components = $a;
   }
   const strict = r.bool();
@@ -218,19 +218,19 @@ function readDescribeClientQuotasResponse(r: Reader, version: number): DescribeC
   const errorMessage = version >= 1 ? r.compactNullableString() : r.nullableString();
   let entries: DescribeClientQuotasResponseEntryData[] | null;
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) entries = null;
     else {
       const $a: DescribeClientQuotasResponseEntryData[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasResponseEntryData(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasResponseEntryData(r, version));
       entries = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) entries = null;
     else {
       const $a: DescribeClientQuotasResponseEntryData[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasResponseEntryData(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasResponseEntryData(r, version));
       entries = $a;
     }
   }
@@ -243,30 +243,30 @@ function readDescribeClientQuotasResponse(r: Reader, version: number): DescribeC
 function readDescribeClientQuotasResponseEntryData(r: Reader, version: number): DescribeClientQuotasResponseEntryData {
   let entity: DescribeClientQuotasResponseEntityData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeClientQuotasResponseEntryData.entity');
     const $a: DescribeClientQuotasResponseEntityData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasResponseEntityData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasResponseEntityData(r, version));
     entity = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeClientQuotasResponseEntryData.entity');
     const $a: DescribeClientQuotasResponseEntityData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasResponseEntityData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasResponseEntityData(r, version));
     entity = $a;
   }
   let values: DescribeClientQuotasResponseValueData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(10);
     if ($n < 0) r.fail('null for non-nullable DescribeClientQuotasResponseEntryData.values');
     const $a: DescribeClientQuotasResponseValueData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasResponseValueData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasResponseValueData(r, version));
     values = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(10);
     if ($n < 0) r.fail('null for non-nullable DescribeClientQuotasResponseEntryData.values');
     const $a: DescribeClientQuotasResponseValueData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClientQuotasResponseValueData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClientQuotasResponseValueData(r, version));
     values = $a;
   }
   if (version >= 1) {

@@ -128,10 +128,10 @@ function readDescribeClusterResponse(r: Reader, version: number): DescribeCluste
   const controllerId = r.int32();
   let brokers: DescribeClusterResponseDescribeClusterBroker[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(11);
     if ($n < 0) r.fail('null for non-nullable DescribeClusterResponse.brokers');
     const $a: DescribeClusterResponseDescribeClusterBroker[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeClusterResponseDescribeClusterBroker(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeClusterResponseDescribeClusterBroker(r, version));
     brokers = $a;
   }
   const clusterAuthorizedOperations = r.int32();

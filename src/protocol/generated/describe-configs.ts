@@ -131,16 +131,16 @@ function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, version: 
 function readDescribeConfigsRequest(r: Reader, version: number): DescribeConfigsRequest {
   let resources: DescribeConfigsRequestDescribeConfigsResource[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsRequest.resources');
     const $a: DescribeConfigsRequestDescribeConfigsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsRequestDescribeConfigsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsRequestDescribeConfigsResource(r, version));
     resources = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(7);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsRequest.resources');
     const $a: DescribeConfigsRequestDescribeConfigsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsRequestDescribeConfigsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsRequestDescribeConfigsResource(r, version));
     resources = $a;
   }
   const includeSynonyms = r.bool();
@@ -156,19 +156,19 @@ function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, version: n
   const resourceName = version >= 4 ? r.compactString() : r.string();
   let configurationKeys: string[] | null;
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) configurationKeys = null;
     else {
       const $a: string[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
       configurationKeys = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) configurationKeys = null;
     else {
       const $a: string[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(r.string());
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.string());
       configurationKeys = $a;
     }
   }
@@ -290,16 +290,16 @@ function readDescribeConfigsResponse(r: Reader, version: number): DescribeConfig
   const throttleTimeMs = r.int32();
   let results: DescribeConfigsResponseDescribeConfigsResult[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsResponse.results');
     const $a: DescribeConfigsResponseDescribeConfigsResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResult(r, version));
     results = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(11);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsResponse.results');
     const $a: DescribeConfigsResponseDescribeConfigsResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResult(r, version));
     results = $a;
   }
   if (version >= 4) {
@@ -315,16 +315,16 @@ function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: nu
   const resourceName = version >= 4 ? r.compactString() : r.string();
   let configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsResponseDescribeConfigsResult.configs');
     const $a: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResourceResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResourceResult(r, version));
     configs = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(11);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsResponseDescribeConfigsResult.configs');
     const $a: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResourceResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsResourceResult(r, version));
     configs = $a;
   }
   if (version >= 4) {
@@ -341,16 +341,16 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, ver
   const isSensitive = r.bool();
   let synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsResponseDescribeConfigsResourceResult.synonyms');
     const $a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, version));
     synonyms = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DescribeConfigsResponseDescribeConfigsResourceResult.synonyms');
     const $a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, version));
     synonyms = $a;
   }
   const configType = version >= 3 ? r.int8() : 0;

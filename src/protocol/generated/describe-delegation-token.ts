@@ -103,19 +103,19 @@ function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writ
 function readDescribeDelegationTokenRequest(r: Reader, version: number): DescribeDelegationTokenRequest {
   let owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) owners = null;
     else {
       const $a: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version));
       owners = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) owners = null;
     else {
       const $a: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version));
       owners = $a;
     }
   }
@@ -230,16 +230,16 @@ function readDescribeDelegationTokenResponse(r: Reader, version: number): Descri
   const errorCode = r.int16();
   let tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(30);
     if ($n < 0) r.fail('null for non-nullable DescribeDelegationTokenResponse.tokens');
     const $a: DescribeDelegationTokenResponseDescribedDelegationToken[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationToken(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationToken(r, version));
     tokens = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(38);
     if ($n < 0) r.fail('null for non-nullable DescribeDelegationTokenResponse.tokens');
     const $a: DescribeDelegationTokenResponseDescribedDelegationToken[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationToken(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationToken(r, version));
     tokens = $a;
   }
   const throttleTimeMs = r.int32();
@@ -261,16 +261,16 @@ function readDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, 
   const hmac = version >= 2 ? r.compactBytes() : r.bytes();
   let renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeDelegationTokenResponseDescribedDelegationToken.renewers');
     const $a: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version));
     renewers = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeDelegationTokenResponseDescribedDelegationToken.renewers');
     const $a: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version));
     renewers = $a;
   }
   if (version >= 2) {

@@ -81,16 +81,16 @@ function writeDescribeGroupsRequest(w: Writer, version: number, v: DescribeGroup
 function readDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
   let groups: string[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable DescribeGroupsRequest.groups');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     groups = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) r.fail('null for non-nullable DescribeGroupsRequest.groups');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.string());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.string());
     groups = $a;
   }
   const includeAuthorizedOperations = version >= 3 ? r.bool() : false;
@@ -216,16 +216,16 @@ function readDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsR
   const throttleTimeMs = version >= 1 ? r.int32() : 0;
   let groups: DescribeGroupsResponseDescribedGroup[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable DescribeGroupsResponse.groups');
     const $a: DescribeGroupsResponseDescribedGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeGroupsResponseDescribedGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeGroupsResponseDescribedGroup(r, version));
     groups = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable DescribeGroupsResponse.groups');
     const $a: DescribeGroupsResponseDescribedGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeGroupsResponseDescribedGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeGroupsResponseDescribedGroup(r, version));
     groups = $a;
   }
   if (version >= 5) {
@@ -243,16 +243,16 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
   const protocolData = version >= 5 ? r.compactString() : r.string();
   let members: DescribeGroupsResponseDescribedGroupMember[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DescribeGroupsResponseDescribedGroup.members');
     const $a: DescribeGroupsResponseDescribedGroupMember[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeGroupsResponseDescribedGroupMember(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeGroupsResponseDescribedGroupMember(r, version));
     members = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable DescribeGroupsResponseDescribedGroup.members');
     const $a: DescribeGroupsResponseDescribedGroupMember[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeGroupsResponseDescribedGroupMember(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeGroupsResponseDescribedGroupMember(r, version));
     members = $a;
   }
   const authorizedOperations = version >= 3 ? r.int32() : -2147483648;

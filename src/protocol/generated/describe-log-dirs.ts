@@ -109,19 +109,19 @@ function writeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, version: n
 function readDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
   let topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) topics = null;
     else {
       const $a: DescribeLogDirsRequestDescribableLogDirTopic[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsRequestDescribableLogDirTopic(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsRequestDescribableLogDirTopic(r, version));
       topics = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) topics = null;
     else {
       const $a: DescribeLogDirsRequestDescribableLogDirTopic[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsRequestDescribableLogDirTopic(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsRequestDescribableLogDirTopic(r, version));
       topics = $a;
     }
   }
@@ -135,16 +135,16 @@ function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: nu
   const topic = version >= 2 ? r.compactString() : r.string();
   let partitions: number[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsRequestDescribableLogDirTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsRequestDescribableLogDirTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   if (version >= 2) {
@@ -246,16 +246,16 @@ function readDescribeLogDirsResponse(r: Reader, version: number): DescribeLogDir
   const errorCode = version >= 3 ? r.int16() : 0;
   let results: DescribeLogDirsResponseDescribeLogDirsResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsResponse.results');
     const $a: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsResult(r, version));
     results = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsResponse.results');
     const $a: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsResult(r, version));
     results = $a;
   }
   if (version >= 2) {
@@ -269,16 +269,16 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
   const logDir = version >= 2 ? r.compactString() : r.string();
   let topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsResponseDescribeLogDirsResult.topics');
     const $a: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsResponseDescribeLogDirsResult.topics');
     const $a: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
     topics = $a;
   }
   const totalBytes = version >= 4 ? r.int64() : -1n;
@@ -294,16 +294,16 @@ function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: num
   const name = version >= 2 ? r.compactString() : r.string();
   let partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(22);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsResponseDescribeLogDirsTopic.partitions');
     const $a: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsPartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(21);
     if ($n < 0) r.fail('null for non-nullable DescribeLogDirsResponseDescribeLogDirsTopic.partitions');
     const $a: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeLogDirsResponseDescribeLogDirsPartition(r, version));
     partitions = $a;
   }
   if (version >= 2) {

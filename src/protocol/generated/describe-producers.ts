@@ -83,10 +83,10 @@ function writeDescribeProducersRequestTopicRequest(w: Writer, version: number, v
 function readDescribeProducersRequest(r: Reader, version: number): DescribeProducersRequest {
   let topics: DescribeProducersRequestTopicRequest[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeProducersRequest.topics');
     const $a: DescribeProducersRequestTopicRequest[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeProducersRequestTopicRequest(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeProducersRequestTopicRequest(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -97,10 +97,10 @@ function readDescribeProducersRequestTopicRequest(r: Reader, version: number): D
   const name = r.compactString();
   let partitionIndexes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeProducersRequestTopicRequest.partitionIndexes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitionIndexes = $a;
   }
   r.skipTaggedFields();
@@ -158,10 +158,10 @@ function readDescribeProducersResponse(r: Reader, version: number): DescribeProd
   const throttleTimeMs = r.int32();
   let topics: DescribeProducersResponseTopicResponse[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeProducersResponse.topics');
     const $a: DescribeProducersResponseTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeProducersResponseTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeProducersResponseTopicResponse(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -172,10 +172,10 @@ function readDescribeProducersResponseTopicResponse(r: Reader, version: number):
   const name = r.compactString();
   let partitions: DescribeProducersResponsePartitionResponse[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable DescribeProducersResponseTopicResponse.partitions');
     const $a: DescribeProducersResponsePartitionResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeProducersResponsePartitionResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeProducersResponsePartitionResponse(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -188,10 +188,10 @@ function readDescribeProducersResponsePartitionResponse(r: Reader, version: numb
   const errorMessage = r.compactNullableString();
   let activeProducers: DescribeProducersResponseProducerState[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(37);
     if ($n < 0) r.fail('null for non-nullable DescribeProducersResponsePartitionResponse.activeProducers');
     const $a: DescribeProducersResponseProducerState[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeProducersResponseProducerState(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeProducersResponseProducerState(r, version));
     activeProducers = $a;
   }
   r.skipTaggedFields();

@@ -123,10 +123,10 @@ function writeDescribeQuorumRequestPartitionData(w: Writer, version: number, v: 
 function readDescribeQuorumRequest(r: Reader, version: number): DescribeQuorumRequest {
   let topics: DescribeQuorumRequestTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumRequest.topics');
     const $a: DescribeQuorumRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumRequestTopicData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -137,10 +137,10 @@ function readDescribeQuorumRequestTopicData(r: Reader, version: number): Describ
   const topicName = r.compactString();
   let partitions: DescribeQuorumRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumRequestTopicData.partitions');
     const $a: DescribeQuorumRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -252,18 +252,18 @@ function readDescribeQuorumResponse(r: Reader, version: number): DescribeQuorumR
   const errorMessage = version >= 2 ? r.compactNullableString() : '';
   let topics: DescribeQuorumResponseTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumResponse.topics');
     const $a: DescribeQuorumResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumResponseTopicData(r, version));
     topics = $a;
   }
   let nodes: DescribeQuorumResponseNode[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumResponse.nodes');
     const $a: DescribeQuorumResponseNode[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumResponseNode(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumResponseNode(r, version));
     nodes = $a;
   } else {
     nodes = [];
@@ -286,10 +286,10 @@ function readDescribeQuorumResponseTopicData(r: Reader, version: number): Descri
   const topicName = r.compactString();
   let partitions: DescribeQuorumResponsePartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(25);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumResponseTopicData.partitions');
     const $a: DescribeQuorumResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumResponsePartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -300,10 +300,10 @@ function readDescribeQuorumResponseNode(r: Reader, version: number): DescribeQuo
   const nodeId = r.int32();
   let listeners: DescribeQuorumResponseListener[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumResponseNode.listeners');
     const $a: DescribeQuorumResponseListener[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumResponseListener(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumResponseListener(r, version));
     listeners = $a;
   }
   r.skipTaggedFields();
@@ -319,18 +319,18 @@ function readDescribeQuorumResponsePartitionData(r: Reader, version: number): De
   const highWatermark = r.int64();
   let currentVoters: DescribeQuorumResponseReplicaState[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumResponsePartitionData.currentVoters');
     const $a: DescribeQuorumResponseReplicaState[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumResponseReplicaState(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumResponseReplicaState(r, version));
     currentVoters = $a;
   }
   let observers: DescribeQuorumResponseReplicaState[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable DescribeQuorumResponsePartitionData.observers');
     const $a: DescribeQuorumResponseReplicaState[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeQuorumResponseReplicaState(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeQuorumResponseReplicaState(r, version));
     observers = $a;
   }
   r.skipTaggedFields();

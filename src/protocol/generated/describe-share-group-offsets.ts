@@ -105,10 +105,10 @@ function writeDescribeShareGroupOffsetsRequestTopic(w: Writer, version: number, 
 function readDescribeShareGroupOffsetsRequest(r: Reader, version: number): DescribeShareGroupOffsetsRequest {
   let groups: DescribeShareGroupOffsetsRequestGroup[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeShareGroupOffsetsRequest.groups');
     const $a: DescribeShareGroupOffsetsRequestGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeShareGroupOffsetsRequestGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeShareGroupOffsetsRequestGroup(r, version));
     groups = $a;
   }
   r.skipTaggedFields();
@@ -119,11 +119,11 @@ function readDescribeShareGroupOffsetsRequestGroup(r: Reader, version: number): 
   const groupId = r.compactString();
   let topics: DescribeShareGroupOffsetsRequestTopic[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) topics = null;
     else {
       const $a: DescribeShareGroupOffsetsRequestTopic[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeShareGroupOffsetsRequestTopic(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeShareGroupOffsetsRequestTopic(r, version));
       topics = $a;
     }
   }
@@ -135,10 +135,10 @@ function readDescribeShareGroupOffsetsRequestTopic(r: Reader, version: number): 
   const topicName = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeShareGroupOffsetsRequestTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -200,10 +200,10 @@ function readDescribeShareGroupOffsetsResponse(r: Reader, version: number): Desc
   const throttleTimeMs = r.int32();
   let groups: DescribeShareGroupOffsetsResponseGroup[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DescribeShareGroupOffsetsResponse.groups');
     const $a: DescribeShareGroupOffsetsResponseGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeShareGroupOffsetsResponseGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeShareGroupOffsetsResponseGroup(r, version));
     groups = $a;
   }
   r.skipTaggedFields();
@@ -214,10 +214,10 @@ function readDescribeShareGroupOffsetsResponseGroup(r: Reader, version: number):
   const groupId = r.compactString();
   let topics: DescribeShareGroupOffsetsResponseTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(19);
     if ($n < 0) r.fail('null for non-nullable DescribeShareGroupOffsetsResponseGroup.topics');
     const $a: DescribeShareGroupOffsetsResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeShareGroupOffsetsResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeShareGroupOffsetsResponseTopic(r, version));
     topics = $a;
   }
   const errorCode = r.int16();
@@ -231,10 +231,10 @@ function readDescribeShareGroupOffsetsResponseTopic(r: Reader, version: number):
   const topicId = r.uuid();
   let partitions: DescribeShareGroupOffsetsResponsePartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable DescribeShareGroupOffsetsResponseTopic.partitions');
     const $a: DescribeShareGroupOffsetsResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeShareGroupOffsetsResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeShareGroupOffsetsResponsePartition(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

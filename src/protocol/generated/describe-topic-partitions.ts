@@ -118,10 +118,10 @@ function writeDescribeTopicPartitionsRequestCursor(w: Writer, version: number, v
 function readDescribeTopicPartitionsRequest(r: Reader, version: number): DescribeTopicPartitionsRequest {
   let topics: DescribeTopicPartitionsRequestTopicRequest[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable DescribeTopicPartitionsRequest.topics');
     const $a: DescribeTopicPartitionsRequestTopicRequest[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeTopicPartitionsRequestTopicRequest(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeTopicPartitionsRequestTopicRequest(r, version));
     topics = $a;
   }
   const responsePartitionLimit = r.int32();
@@ -228,10 +228,10 @@ function readDescribeTopicPartitionsResponse(r: Reader, version: number): Descri
   const throttleTimeMs = r.int32();
   let topics: DescribeTopicPartitionsResponseTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(26);
     if ($n < 0) r.fail('null for non-nullable DescribeTopicPartitionsResponse.topics');
     const $a: DescribeTopicPartitionsResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeTopicPartitionsResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeTopicPartitionsResponseTopic(r, version));
     topics = $a;
   }
   const nextCursor = r.int8() < 0 ? null : readDescribeTopicPartitionsResponseCursor(r, version);
@@ -246,10 +246,10 @@ function readDescribeTopicPartitionsResponseTopic(r: Reader, version: number): D
   const isInternal = r.bool();
   let partitions: DescribeTopicPartitionsResponsePartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable DescribeTopicPartitionsResponseTopic.partitions');
     const $a: DescribeTopicPartitionsResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeTopicPartitionsResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeTopicPartitionsResponsePartition(r, version));
     partitions = $a;
   }
   const topicAuthorizedOperations = r.int32();
@@ -271,46 +271,46 @@ function readDescribeTopicPartitionsResponsePartition(r: Reader, version: number
   const leaderEpoch = r.int32();
   let replicaNodes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeTopicPartitionsResponsePartition.replicaNodes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     replicaNodes = $a;
   }
   let isrNodes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeTopicPartitionsResponsePartition.isrNodes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     isrNodes = $a;
   }
   let eligibleLeaderReplicas: number[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) eligibleLeaderReplicas = null;
     else {
       const $a: number[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
       eligibleLeaderReplicas = $a;
     }
   }
   let lastKnownElr: number[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) lastKnownElr = null;
     else {
       const $a: number[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
       lastKnownElr = $a;
     }
   }
   let offlineReplicas: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeTopicPartitionsResponsePartition.offlineReplicas');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     offlineReplicas = $a;
   }
   r.skipTaggedFields();

@@ -58,10 +58,10 @@ function writeDescribeTransactionsRequest(w: Writer, version: number, v: Describ
 function readDescribeTransactionsRequest(r: Reader, version: number): DescribeTransactionsRequest {
   let transactionalIds: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable DescribeTransactionsRequest.transactionalIds');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     transactionalIds = $a;
   }
   r.skipTaggedFields();
@@ -111,10 +111,10 @@ function readDescribeTransactionsResponse(r: Reader, version: number): DescribeT
   const throttleTimeMs = r.int32();
   let transactionStates: DescribeTransactionsResponseTransactionState[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(28);
     if ($n < 0) r.fail('null for non-nullable DescribeTransactionsResponse.transactionStates');
     const $a: DescribeTransactionsResponseTransactionState[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeTransactionsResponseTransactionState(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeTransactionsResponseTransactionState(r, version));
     transactionStates = $a;
   }
   r.skipTaggedFields();
@@ -131,10 +131,10 @@ function readDescribeTransactionsResponseTransactionState(r: Reader, version: nu
   const producerEpoch = r.int16();
   let topics: DescribeTransactionsResponseTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable DescribeTransactionsResponseTransactionState.topics');
     const $a: DescribeTransactionsResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeTransactionsResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeTransactionsResponseTopicData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -145,10 +145,10 @@ function readDescribeTransactionsResponseTopicData(r: Reader, version: number): 
   const topic = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable DescribeTransactionsResponseTopicData.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();

@@ -69,11 +69,11 @@ function writeDescribeUserScramCredentialsRequestUserName(w: Writer, version: nu
 function readDescribeUserScramCredentialsRequest(r: Reader, version: number): DescribeUserScramCredentialsRequest {
   let users: DescribeUserScramCredentialsRequestUserName[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) users = null;
     else {
       const $a: DescribeUserScramCredentialsRequestUserName[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readDescribeUserScramCredentialsRequestUserName(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeUserScramCredentialsRequestUserName(r, version));
       users = $a;
     }
   }
@@ -127,10 +127,10 @@ function readDescribeUserScramCredentialsResponse(r: Reader, version: number): D
   const errorMessage = r.compactNullableString();
   let results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DescribeUserScramCredentialsResponse.results');
     const $a: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();
@@ -143,10 +143,10 @@ function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRes
   const errorMessage = r.compactNullableString();
   let credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult.credentialInfos');
     const $a: DescribeUserScramCredentialsResponseCredentialInfo[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readDescribeUserScramCredentialsResponseCredentialInfo(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readDescribeUserScramCredentialsResponseCredentialInfo(r, version));
     credentialInfos = $a;
   }
   r.skipTaggedFields();

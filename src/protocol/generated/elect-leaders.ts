@@ -104,19 +104,19 @@ function readElectLeadersRequest(r: Reader, version: number): ElectLeadersReques
   const electionType = version >= 1 ? r.int8() : 0;
   let topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) topicPartitions = null;
     else {
       const $a: ElectLeadersRequestTopicPartitions[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readElectLeadersRequestTopicPartitions(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readElectLeadersRequestTopicPartitions(r, version));
       topicPartitions = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) topicPartitions = null;
     else {
       const $a: ElectLeadersRequestTopicPartitions[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readElectLeadersRequestTopicPartitions(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readElectLeadersRequestTopicPartitions(r, version));
       topicPartitions = $a;
     }
   }
@@ -131,16 +131,16 @@ function readElectLeadersRequestTopicPartitions(r: Reader, version: number): Ele
   const topic = version >= 2 ? r.compactString() : r.string();
   let partitions: number[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ElectLeadersRequestTopicPartitions.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ElectLeadersRequestTopicPartitions.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   if (version >= 2) {
@@ -212,16 +212,16 @@ function readElectLeadersResponse(r: Reader, version: number): ElectLeadersRespo
   const errorCode = version >= 1 ? r.int16() : 0;
   let replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable ElectLeadersResponse.replicaElectionResults');
     const $a: ElectLeadersResponseReplicaElectionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readElectLeadersResponseReplicaElectionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readElectLeadersResponseReplicaElectionResult(r, version));
     replicaElectionResults = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ElectLeadersResponse.replicaElectionResults');
     const $a: ElectLeadersResponseReplicaElectionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readElectLeadersResponseReplicaElectionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readElectLeadersResponseReplicaElectionResult(r, version));
     replicaElectionResults = $a;
   }
   if (version >= 2) {
@@ -234,16 +234,16 @@ function readElectLeadersResponseReplicaElectionResult(r: Reader, version: numbe
   const topic = version >= 2 ? r.compactString() : r.string();
   let partitionResult: ElectLeadersResponsePartitionResult[];
   if (version >= 2) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable ElectLeadersResponseReplicaElectionResult.partitionResult');
     const $a: ElectLeadersResponsePartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readElectLeadersResponsePartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readElectLeadersResponsePartitionResult(r, version));
     partitionResult = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable ElectLeadersResponseReplicaElectionResult.partitionResult');
     const $a: ElectLeadersResponsePartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readElectLeadersResponsePartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readElectLeadersResponsePartitionResult(r, version));
     partitionResult = $a;
   }
   if (version >= 2) {

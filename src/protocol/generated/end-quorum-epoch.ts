@@ -185,24 +185,24 @@ function readEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRe
   const clusterId = version >= 1 ? r.compactNullableString() : r.nullableString();
   let topics: EndQuorumEpochRequestTopicData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochRequest.topics');
     const $a: EndQuorumEpochRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochRequestTopicData(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochRequest.topics');
     const $a: EndQuorumEpochRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochRequestTopicData(r, version));
     topics = $a;
   }
   let leaderEndpoints: EndQuorumEpochRequestLeaderEndpoint[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochRequest.leaderEndpoints');
     const $a: EndQuorumEpochRequestLeaderEndpoint[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochRequestLeaderEndpoint(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochRequestLeaderEndpoint(r, version));
     leaderEndpoints = $a;
   } else {
     leaderEndpoints = [];
@@ -217,16 +217,16 @@ function readEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQuor
   const topicName = version >= 1 ? r.compactString() : r.string();
   let partitions: EndQuorumEpochRequestPartitionData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochRequestTopicData.partitions');
     const $a: EndQuorumEpochRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochRequestPartitionData(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(12);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochRequestTopicData.partitions');
     const $a: EndQuorumEpochRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochRequestPartitionData(r, version));
     partitions = $a;
   }
   if (version >= 1) {
@@ -251,18 +251,18 @@ function readEndQuorumEpochRequestPartitionData(r: Reader, version: number): End
   if (version >= 1) {
     preferredSuccessors = [];
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochRequestPartitionData.preferredSuccessors');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     preferredSuccessors = $a;
   }
   let preferredCandidates: EndQuorumEpochRequestReplicaInfo[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(21);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochRequestPartitionData.preferredCandidates');
     const $a: EndQuorumEpochRequestReplicaInfo[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochRequestReplicaInfo(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochRequestReplicaInfo(r, version));
     preferredCandidates = $a;
   } else {
     preferredCandidates = [];
@@ -356,31 +356,31 @@ function readEndQuorumEpochResponse(r: Reader, version: number): EndQuorumEpochR
   const errorCode = r.int16();
   let topics: EndQuorumEpochResponseTopicData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochResponse.topics');
     const $a: EndQuorumEpochResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochResponseTopicData(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochResponse.topics');
     const $a: EndQuorumEpochResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochResponseTopicData(r, version));
     topics = $a;
   }
   let nodeEndpoints: EndQuorumEpochResponseNodeEndpoint[] = [];
   if (version >= 1) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();
       const $end = r.pos + $size;
       switch ($tag) {
         case 0: {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(8);
           if ($n < 0) r.fail('null for non-nullable EndQuorumEpochResponse.nodeEndpoints');
           const $a: EndQuorumEpochResponseNodeEndpoint[] = [];
-          for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochResponseNodeEndpoint(r, version));
+          for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochResponseNodeEndpoint(r, version));
           nodeEndpoints = $a;
           break;
         }
@@ -397,16 +397,16 @@ function readEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQuo
   const topicName = version >= 1 ? r.compactString() : r.string();
   let partitions: EndQuorumEpochResponsePartitionData[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(15);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochResponseTopicData.partitions');
     const $a: EndQuorumEpochResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochResponsePartitionData(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable EndQuorumEpochResponseTopicData.partitions');
     const $a: EndQuorumEpochResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readEndQuorumEpochResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readEndQuorumEpochResponsePartitionData(r, version));
     partitions = $a;
   }
   if (version >= 1) {

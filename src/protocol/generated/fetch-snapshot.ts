@@ -173,13 +173,13 @@ function readFetchSnapshotRequest(r: Reader, version: number): FetchSnapshotRequ
   const maxBytes = r.int32();
   let topics: FetchSnapshotRequestTopicSnapshot[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable FetchSnapshotRequest.topics');
     const $a: FetchSnapshotRequestTopicSnapshot[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchSnapshotRequestTopicSnapshot(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchSnapshotRequestTopicSnapshot(r, version));
     topics = $a;
   }
-  const $count = r.uvarint();
+  const $count = r.taggedCount();
   for (let $t = 0; $t < $count && !r.failed; $t++) {
     const $tag = r.uvarint();
     const $size = r.uvarint();
@@ -201,10 +201,10 @@ function readFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): Fetc
   const name = r.compactString();
   let partitions: FetchSnapshotRequestPartitionSnapshot[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(30);
     if ($n < 0) r.fail('null for non-nullable FetchSnapshotRequestTopicSnapshot.partitions');
     const $a: FetchSnapshotRequestPartitionSnapshot[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchSnapshotRequestPartitionSnapshot(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchSnapshotRequestPartitionSnapshot(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -217,7 +217,7 @@ function readFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number): 
   const snapshotId = readFetchSnapshotRequestSnapshotId(r, version);
   const position = r.int64();
   let replicaDirectoryId: string = ZERO_UUID;
-  const $count = r.uvarint();
+  const $count = r.taggedCount();
   for (let $t = 0; $t < $count && !r.failed; $t++) {
     const $tag = r.uvarint();
     const $size = r.uvarint();
@@ -340,14 +340,14 @@ function readFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotRes
   const errorCode = r.int16();
   let topics: FetchSnapshotResponseTopicSnapshot[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable FetchSnapshotResponse.topics');
     const $a: FetchSnapshotResponseTopicSnapshot[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchSnapshotResponseTopicSnapshot(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchSnapshotResponseTopicSnapshot(r, version));
     topics = $a;
   }
   let nodeEndpoints: FetchSnapshotResponseNodeEndpoint[] = [];
-  const $count = r.uvarint();
+  const $count = r.taggedCount();
   for (let $t = 0; $t < $count && !r.failed; $t++) {
     const $tag = r.uvarint();
     const $size = r.uvarint();
@@ -355,10 +355,10 @@ function readFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotRes
     switch ($tag) {
       case 0: {
         if (version >= 1) {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(8);
           if ($n < 0) r.fail('null for non-nullable FetchSnapshotResponse.nodeEndpoints');
           const $a: FetchSnapshotResponseNodeEndpoint[] = [];
-          for (let $i = 0; $i < $n; $i++) $a.push(readFetchSnapshotResponseNodeEndpoint(r, version));
+          for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchSnapshotResponseNodeEndpoint(r, version));
           nodeEndpoints = $a;
         } else r.skip($size);
         break;
@@ -375,10 +375,10 @@ function readFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): Fet
   const name = r.compactString();
   let partitions: FetchSnapshotResponsePartitionSnapshot[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(37);
     if ($n < 0) r.fail('null for non-nullable FetchSnapshotResponseTopicSnapshot.partitions');
     const $a: FetchSnapshotResponsePartitionSnapshot[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchSnapshotResponsePartitionSnapshot(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchSnapshotResponsePartitionSnapshot(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -401,7 +401,7 @@ function readFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number):
   const size = r.int64();
   const position = r.int64();
   const unalignedRecords = r.compactBytes();
-  const $count = r.uvarint();
+  const $count = r.taggedCount();
   for (let $t = 0; $t < $count && !r.failed; $t++) {
     const $tag = r.uvarint();
     const $size = r.uvarint();

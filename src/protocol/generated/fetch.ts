@@ -355,37 +355,37 @@ function readFetchRequest(r: Reader, version: number): FetchRequest {
   const sessionEpoch = version >= 7 ? r.int32() : -1;
   let topics: FetchRequestFetchTopic[];
   if (version >= 12) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable FetchRequest.topics');
     const $a: FetchRequestFetchTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchRequestFetchTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchRequestFetchTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable FetchRequest.topics');
     const $a: FetchRequestFetchTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchRequestFetchTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchRequestFetchTopic(r, version));
     topics = $a;
   }
   let forgottenTopicsData: FetchRequestForgottenTopic[];
   if (version >= 12) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable FetchRequest.forgottenTopicsData');
     const $a: FetchRequestForgottenTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchRequestForgottenTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchRequestForgottenTopic(r, version));
     forgottenTopicsData = $a;
   } else if (version >= 7) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable FetchRequest.forgottenTopicsData');
     const $a: FetchRequestForgottenTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchRequestForgottenTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchRequestForgottenTopic(r, version));
     forgottenTopicsData = $a;
   } else {
     forgottenTopicsData = [];
   }
   const rackId = version >= 12 ? r.compactString() : version >= 11 ? r.string() : '';
   if (version >= 12) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();
@@ -422,16 +422,16 @@ function readFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFet
   const topicId = version >= 13 ? r.uuid() : ZERO_UUID;
   let partitions: FetchRequestFetchPartition[];
   if (version >= 12) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(17);
     if ($n < 0) r.fail('null for non-nullable FetchRequestFetchTopic.partitions');
     const $a: FetchRequestFetchPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchRequestFetchPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchRequestFetchPartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(16);
     if ($n < 0) r.fail('null for non-nullable FetchRequestFetchTopic.partitions');
     const $a: FetchRequestFetchPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchRequestFetchPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchRequestFetchPartition(r, version));
     partitions = $a;
   }
   if (version >= 12) {
@@ -445,16 +445,16 @@ function readFetchRequestForgottenTopic(r: Reader, version: number): FetchReques
   const topicId = version >= 13 ? r.uuid() : ZERO_UUID;
   let partitions: number[];
   if (version >= 12) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable FetchRequestForgottenTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable FetchRequestForgottenTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   if (version >= 12) {
@@ -473,7 +473,7 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
   let replicaDirectoryId: string = ZERO_UUID;
   let highWatermark: bigint = 9223372036854775807n;
   if (version >= 12) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();
@@ -699,21 +699,21 @@ function readFetchResponse(r: Reader, version: number): FetchResponse {
   const sessionId = version >= 7 ? r.int32() : 0;
   let responses: FetchResponseFetchableTopicResponse[];
   if (version >= 12) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable FetchResponse.responses');
     const $a: FetchResponseFetchableTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchResponseFetchableTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchResponseFetchableTopicResponse(r, version));
     responses = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable FetchResponse.responses');
     const $a: FetchResponseFetchableTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchResponseFetchableTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchResponseFetchableTopicResponse(r, version));
     responses = $a;
   }
   let nodeEndpoints: FetchResponseNodeEndpoint[] = [];
   if (version >= 12) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();
@@ -721,10 +721,10 @@ function readFetchResponse(r: Reader, version: number): FetchResponse {
       switch ($tag) {
         case 0: {
           if (version >= 16) {
-            const $n = r.compactArrayLength();
+            const $n = r.compactArrayLength(11);
             if ($n < 0) r.fail('null for non-nullable FetchResponse.nodeEndpoints');
             const $a: FetchResponseNodeEndpoint[] = [];
-            for (let $i = 0; $i < $n; $i++) $a.push(readFetchResponseNodeEndpoint(r, version));
+            for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchResponseNodeEndpoint(r, version));
             nodeEndpoints = $a;
           } else r.skip($size);
           break;
@@ -743,16 +743,16 @@ function readFetchResponseFetchableTopicResponse(r: Reader, version: number): Fe
   const topicId = version >= 13 ? r.uuid() : ZERO_UUID;
   let partitions: FetchResponsePartitionData[];
   if (version >= 12) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(25);
     if ($n < 0) r.fail('null for non-nullable FetchResponseFetchableTopicResponse.partitions');
     const $a: FetchResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchResponsePartitionData(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(30);
     if ($n < 0) r.fail('null for non-nullable FetchResponseFetchableTopicResponse.partitions');
     const $a: FetchResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFetchResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchResponsePartitionData(r, version));
     partitions = $a;
   }
   if (version >= 12) {
@@ -781,26 +781,26 @@ function readFetchResponsePartitionData(r: Reader, version: number): FetchRespon
   let snapshotId: FetchResponseSnapshotId = defaultFetchResponseSnapshotId();
   let abortedTransactions: FetchResponseAbortedTransaction[] | null;
   if (version >= 12) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(17);
     if ($n < 0) abortedTransactions = null;
     else {
       const $a: FetchResponseAbortedTransaction[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readFetchResponseAbortedTransaction(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchResponseAbortedTransaction(r, version));
       abortedTransactions = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(16);
     if ($n < 0) abortedTransactions = null;
     else {
       const $a: FetchResponseAbortedTransaction[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readFetchResponseAbortedTransaction(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFetchResponseAbortedTransaction(r, version));
       abortedTransactions = $a;
     }
   }
   const preferredReadReplica = version >= 11 ? r.int32() : -1;
   const records = version >= 12 ? r.compactNullableBytes() : r.nullableBytes();
   if (version >= 12) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();

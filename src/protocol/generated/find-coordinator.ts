@@ -82,10 +82,10 @@ function readFindCoordinatorRequest(r: Reader, version: number): FindCoordinator
   const keyType = version >= 1 ? r.int8() : 0;
   let coordinatorKeys: string[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable FindCoordinatorRequest.coordinatorKeys');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     coordinatorKeys = $a;
   } else {
     coordinatorKeys = [];
@@ -170,10 +170,10 @@ function readFindCoordinatorResponse(r: Reader, version: number): FindCoordinato
   const port = version >= 4 ? 0 : r.int32();
   let coordinators: FindCoordinatorResponseCoordinator[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) r.fail('null for non-nullable FindCoordinatorResponse.coordinators');
     const $a: FindCoordinatorResponseCoordinator[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readFindCoordinatorResponseCoordinator(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readFindCoordinatorResponseCoordinator(r, version));
     coordinators = $a;
   } else {
     coordinators = [];

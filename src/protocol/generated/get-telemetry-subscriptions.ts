@@ -77,10 +77,10 @@ function readGetTelemetrySubscriptionsResponse(r: Reader, version: number): GetT
   const subscriptionId = r.int32();
   let acceptedCompressionTypes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable GetTelemetrySubscriptionsResponse.acceptedCompressionTypes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int8());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int8());
     acceptedCompressionTypes = $a;
   }
   const pushIntervalMs = r.int32();
@@ -88,10 +88,10 @@ function readGetTelemetrySubscriptionsResponse(r: Reader, version: number): GetT
   const deltaTemporality = r.bool();
   let requestedMetrics: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable GetTelemetrySubscriptionsResponse.requestedMetrics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     requestedMetrics = $a;
   }
   r.skipTaggedFields();

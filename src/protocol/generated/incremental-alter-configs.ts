@@ -115,16 +115,16 @@ function writeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, version: 
 function readIncrementalAlterConfigsRequest(r: Reader, version: number): IncrementalAlterConfigsRequest {
   let resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable IncrementalAlterConfigsRequest.resources');
     const $a: IncrementalAlterConfigsRequestAlterConfigsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readIncrementalAlterConfigsRequestAlterConfigsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readIncrementalAlterConfigsRequestAlterConfigsResource(r, version));
     resources = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(7);
     if ($n < 0) r.fail('null for non-nullable IncrementalAlterConfigsRequest.resources');
     const $a: IncrementalAlterConfigsRequestAlterConfigsResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readIncrementalAlterConfigsRequestAlterConfigsResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readIncrementalAlterConfigsRequestAlterConfigsResource(r, version));
     resources = $a;
   }
   const validateOnly = r.bool();
@@ -139,16 +139,16 @@ function readIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, versi
   const resourceName = version >= 1 ? r.compactString() : r.string();
   let configs: IncrementalAlterConfigsRequestAlterableConfig[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable IncrementalAlterConfigsRequestAlterConfigsResource.configs');
     const $a: IncrementalAlterConfigsRequestAlterableConfig[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readIncrementalAlterConfigsRequestAlterableConfig(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readIncrementalAlterConfigsRequestAlterableConfig(r, version));
     configs = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(5);
     if ($n < 0) r.fail('null for non-nullable IncrementalAlterConfigsRequestAlterConfigsResource.configs');
     const $a: IncrementalAlterConfigsRequestAlterableConfig[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readIncrementalAlterConfigsRequestAlterableConfig(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readIncrementalAlterConfigsRequestAlterableConfig(r, version));
     configs = $a;
   }
   if (version >= 1) {
@@ -209,16 +209,16 @@ function readIncrementalAlterConfigsResponse(r: Reader, version: number): Increm
   const throttleTimeMs = r.int32();
   let responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable IncrementalAlterConfigsResponse.responses');
     const $a: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version));
     responses = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(7);
     if ($n < 0) r.fail('null for non-nullable IncrementalAlterConfigsResponse.responses');
     const $a: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version));
     responses = $a;
   }
   if (version >= 1) {

@@ -88,10 +88,10 @@ function readInitializeShareGroupStateRequest(r: Reader, version: number): Initi
   const groupId = r.compactString();
   let topics: InitializeShareGroupStateRequestInitializeStateData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable InitializeShareGroupStateRequest.topics');
     const $a: InitializeShareGroupStateRequestInitializeStateData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readInitializeShareGroupStateRequestInitializeStateData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readInitializeShareGroupStateRequestInitializeStateData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -102,10 +102,10 @@ function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, vers
   const topicId = r.uuid();
   let partitions: InitializeShareGroupStateRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(17);
     if ($n < 0) r.fail('null for non-nullable InitializeShareGroupStateRequestInitializeStateData.partitions');
     const $a: InitializeShareGroupStateRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readInitializeShareGroupStateRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readInitializeShareGroupStateRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -149,10 +149,10 @@ function writeInitializeShareGroupStateResponsePartitionResult(w: Writer, versio
 function readInitializeShareGroupStateResponse(r: Reader, version: number): InitializeShareGroupStateResponse {
   let results: InitializeShareGroupStateResponseInitializeStateResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable InitializeShareGroupStateResponse.results');
     const $a: InitializeShareGroupStateResponseInitializeStateResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readInitializeShareGroupStateResponseInitializeStateResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readInitializeShareGroupStateResponseInitializeStateResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();
@@ -163,10 +163,10 @@ function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, v
   const topicId = r.uuid();
   let partitions: InitializeShareGroupStateResponsePartitionResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable InitializeShareGroupStateResponseInitializeStateResult.partitions');
     const $a: InitializeShareGroupStateResponsePartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readInitializeShareGroupStateResponsePartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readInitializeShareGroupStateResponsePartitionResult(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

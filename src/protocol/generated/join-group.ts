@@ -143,16 +143,16 @@ function readJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
   const protocolType = version >= 6 ? r.compactString() : r.string();
   let protocols: JoinGroupRequestProtocol[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable JoinGroupRequest.protocols');
     const $a: JoinGroupRequestProtocol[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readJoinGroupRequestProtocol(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readJoinGroupRequestProtocol(r, version));
     protocols = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable JoinGroupRequest.protocols');
     const $a: JoinGroupRequestProtocol[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readJoinGroupRequestProtocol(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readJoinGroupRequestProtocol(r, version));
     protocols = $a;
   }
   const reason = version >= 8 ? r.compactNullableString() : null;
@@ -260,16 +260,16 @@ function readJoinGroupResponse(r: Reader, version: number): JoinGroupResponse {
   const memberId = version >= 6 ? r.compactString() : r.string();
   let members: JoinGroupResponseMember[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable JoinGroupResponse.members');
     const $a: JoinGroupResponseMember[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readJoinGroupResponseMember(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readJoinGroupResponseMember(r, version));
     members = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable JoinGroupResponse.members');
     const $a: JoinGroupResponseMember[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readJoinGroupResponseMember(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readJoinGroupResponseMember(r, version));
     members = $a;
   }
   if (version >= 6) {

@@ -56,18 +56,18 @@ function readLeaderChangeMessage(r: Reader, version: number): LeaderChangeMessag
   const leaderId = r.int32();
   let voters: LeaderChangeMessageVoter[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable LeaderChangeMessage.voters');
     const $a: LeaderChangeMessageVoter[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readLeaderChangeMessageVoter(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readLeaderChangeMessageVoter(r, version));
     voters = $a;
   }
   let grantingVoters: LeaderChangeMessageVoter[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable LeaderChangeMessage.grantingVoters');
     const $a: LeaderChangeMessageVoter[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readLeaderChangeMessageVoter(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readLeaderChangeMessageVoter(r, version));
     grantingVoters = $a;
   }
   r.skipTaggedFields();

@@ -101,16 +101,16 @@ function readLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
   const memberId = version >= 3 ? '' : r.string();
   let members: LeaveGroupRequestMemberIdentity[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable LeaveGroupRequest.members');
     const $a: LeaveGroupRequestMemberIdentity[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readLeaveGroupRequestMemberIdentity(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readLeaveGroupRequestMemberIdentity(r, version));
     members = $a;
   } else if (version >= 3) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable LeaveGroupRequest.members');
     const $a: LeaveGroupRequestMemberIdentity[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readLeaveGroupRequestMemberIdentity(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readLeaveGroupRequestMemberIdentity(r, version));
     members = $a;
   } else {
     members = [];
@@ -178,16 +178,16 @@ function readLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse 
   const errorCode = r.int16();
   let members: LeaveGroupResponseMemberResponse[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable LeaveGroupResponse.members');
     const $a: LeaveGroupResponseMemberResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readLeaveGroupResponseMemberResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readLeaveGroupResponseMemberResponse(r, version));
     members = $a;
   } else if (version >= 3) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable LeaveGroupResponse.members');
     const $a: LeaveGroupResponseMemberResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readLeaveGroupResponseMemberResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readLeaveGroupResponseMemberResponse(r, version));
     members = $a;
   } else {
     members = [];

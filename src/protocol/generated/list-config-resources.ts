@@ -44,10 +44,10 @@ function writeListConfigResourcesRequest(w: Writer, version: number, v: ListConf
 function readListConfigResourcesRequest(r: Reader, version: number): ListConfigResourcesRequest {
   let resourceTypes: number[];
   if (version >= 1) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ListConfigResourcesRequest.resourceTypes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int8());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int8());
     resourceTypes = $a;
   } else {
     resourceTypes = [];
@@ -82,10 +82,10 @@ function readListConfigResourcesResponse(r: Reader, version: number): ListConfig
   const errorCode = r.int16();
   let configResources: ListConfigResourcesResponseConfigResource[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable ListConfigResourcesResponse.configResources');
     const $a: ListConfigResourcesResponseConfigResource[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListConfigResourcesResponseConfigResource(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListConfigResourcesResponseConfigResource(r, version));
     configResources = $a;
   }
   r.skipTaggedFields();

@@ -59,20 +59,20 @@ function writeListGroupsRequest(w: Writer, version: number, v: ListGroupsRequest
 function readListGroupsRequest(r: Reader, version: number): ListGroupsRequest {
   let statesFilter: string[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ListGroupsRequest.statesFilter');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     statesFilter = $a;
   } else {
     statesFilter = [];
   }
   let typesFilter: string[];
   if (version >= 5) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ListGroupsRequest.typesFilter');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     typesFilter = $a;
   } else {
     typesFilter = [];
@@ -134,16 +134,16 @@ function readListGroupsResponse(r: Reader, version: number): ListGroupsResponse 
   const errorCode = r.int16();
   let groups: ListGroupsResponseListedGroup[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable ListGroupsResponse.groups');
     const $a: ListGroupsResponseListedGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListGroupsResponseListedGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListGroupsResponseListedGroup(r, version));
     groups = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ListGroupsResponse.groups');
     const $a: ListGroupsResponseListedGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListGroupsResponseListedGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListGroupsResponseListedGroup(r, version));
     groups = $a;
   }
   if (version >= 3) {

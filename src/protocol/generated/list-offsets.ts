@@ -131,16 +131,16 @@ function readListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest 
   const isolationLevel = version >= 2 ? r.int8() : 0;
   let topics: ListOffsetsRequestListOffsetsTopic[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsRequest.topics');
     const $a: ListOffsetsRequestListOffsetsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsRequestListOffsetsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsRequestListOffsetsTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsRequest.topics');
     const $a: ListOffsetsRequestListOffsetsTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsRequestListOffsetsTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsRequestListOffsetsTopic(r, version));
     topics = $a;
   }
   const timeoutMs = version >= 10 ? r.int32() : 0;
@@ -154,16 +154,16 @@ function readListOffsetsRequestListOffsetsTopic(r: Reader, version: number): Lis
   const name = version >= 6 ? r.compactString() : r.string();
   let partitions: ListOffsetsRequestListOffsetsPartition[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsRequestListOffsetsTopic.partitions');
     const $a: ListOffsetsRequestListOffsetsPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsRequestListOffsetsPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsRequestListOffsetsPartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(12);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsRequestListOffsetsTopic.partitions');
     const $a: ListOffsetsRequestListOffsetsPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsRequestListOffsetsPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsRequestListOffsetsPartition(r, version));
     partitions = $a;
   }
   if (version >= 6) {
@@ -244,16 +244,16 @@ function readListOffsetsResponse(r: Reader, version: number): ListOffsetsRespons
   const throttleTimeMs = version >= 2 ? r.int32() : 0;
   let topics: ListOffsetsResponseListOffsetsTopicResponse[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsResponse.topics');
     const $a: ListOffsetsResponseListOffsetsTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsResponseListOffsetsTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsResponseListOffsetsTopicResponse(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsResponse.topics');
     const $a: ListOffsetsResponseListOffsetsTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsResponseListOffsetsTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsResponseListOffsetsTopicResponse(r, version));
     topics = $a;
   }
   if (version >= 6) {
@@ -266,16 +266,16 @@ function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: num
   const name = version >= 6 ? r.compactString() : r.string();
   let partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(23);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsResponseListOffsetsTopicResponse.partitions');
     const $a: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsResponseListOffsetsPartitionResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsResponseListOffsetsPartitionResponse(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(22);
     if ($n < 0) r.fail('null for non-nullable ListOffsetsResponseListOffsetsTopicResponse.partitions');
     const $a: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListOffsetsResponseListOffsetsPartitionResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListOffsetsResponseListOffsetsPartitionResponse(r, version));
     partitions = $a;
   }
   if (version >= 6) {

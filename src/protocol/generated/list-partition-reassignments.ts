@@ -79,11 +79,11 @@ function readListPartitionReassignmentsRequest(r: Reader, version: number): List
   const timeoutMs = r.int32();
   let topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) topics = null;
     else {
       const $a: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, version));
       topics = $a;
     }
   }
@@ -95,10 +95,10 @@ function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r
   const name = r.compactString();
   let partitionIndexes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ListPartitionReassignmentsRequestListPartitionReassignmentsTopics.partitionIndexes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitionIndexes = $a;
   }
   r.skipTaggedFields();
@@ -148,10 +148,10 @@ function readListPartitionReassignmentsResponse(r: Reader, version: number): Lis
   const errorMessage = r.compactNullableString();
   let topics: ListPartitionReassignmentsResponseOngoingTopicReassignment[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable ListPartitionReassignmentsResponse.topics');
     const $a: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListPartitionReassignmentsResponseOngoingTopicReassignment(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListPartitionReassignmentsResponseOngoingTopicReassignment(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -162,10 +162,10 @@ function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reade
   const name = r.compactString();
   let partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable ListPartitionReassignmentsResponseOngoingTopicReassignment.partitions');
     const $a: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -176,26 +176,26 @@ function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: R
   const partitionIndex = r.int32();
   let replicas: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ListPartitionReassignmentsResponseOngoingPartitionReassignment.replicas');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     replicas = $a;
   }
   let addingReplicas: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ListPartitionReassignmentsResponseOngoingPartitionReassignment.addingReplicas');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     addingReplicas = $a;
   }
   let removingReplicas: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ListPartitionReassignmentsResponseOngoingPartitionReassignment.removingReplicas');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     removingReplicas = $a;
   }
   r.skipTaggedFields();

@@ -65,18 +65,18 @@ function writeListTransactionsRequest(w: Writer, version: number, v: ListTransac
 function readListTransactionsRequest(r: Reader, version: number): ListTransactionsRequest {
   let stateFilters: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ListTransactionsRequest.stateFilters');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     stateFilters = $a;
   }
   let producerIdFilters: bigint[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable ListTransactionsRequest.producerIdFilters');
     const $a: bigint[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int64());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int64());
     producerIdFilters = $a;
   }
   const durationFilter = version >= 1 ? r.int64() : -1n;
@@ -114,18 +114,18 @@ function readListTransactionsResponse(r: Reader, version: number): ListTransacti
   const errorCode = r.int16();
   let unknownStateFilters: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ListTransactionsResponse.unknownStateFilters');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     unknownStateFilters = $a;
   }
   let transactionStates: ListTransactionsResponseTransactionState[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(11);
     if ($n < 0) r.fail('null for non-nullable ListTransactionsResponse.transactionStates');
     const $a: ListTransactionsResponseTransactionState[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readListTransactionsResponseTransactionState(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readListTransactionsResponseTransactionState(r, version));
     transactionStates = $a;
   }
   r.skipTaggedFields();

@@ -157,26 +157,26 @@ function writeMetadataRequestTopic(w: Writer, version: number, v: MetadataReques
 function readMetadataRequest(r: Reader, version: number): MetadataRequest {
   let topics: MetadataRequestTopic[] | null;
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) topics = null;
     else {
       const $a: MetadataRequestTopic[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readMetadataRequestTopic(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataRequestTopic(r, version));
       topics = $a;
     }
   } else if (version >= 1) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) topics = null;
     else {
       const $a: MetadataRequestTopic[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readMetadataRequestTopic(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataRequestTopic(r, version));
       topics = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) r.fail('null for non-nullable MetadataRequest.topics');
     const $a: MetadataRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readMetadataRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataRequestTopic(r, version));
     topics = $a;
   }
   const allowAutoTopicCreation = version >= 4 ? r.bool() : true;
@@ -351,32 +351,32 @@ function readMetadataResponse(r: Reader, version: number): MetadataResponse {
   const throttleTimeMs = version >= 3 ? r.int32() : 0;
   let brokers: MetadataResponseBroker[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(10);
     if ($n < 0) r.fail('null for non-nullable MetadataResponse.brokers');
     const $a: MetadataResponseBroker[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readMetadataResponseBroker(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataResponseBroker(r, version));
     brokers = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(10);
     if ($n < 0) r.fail('null for non-nullable MetadataResponse.brokers');
     const $a: MetadataResponseBroker[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readMetadataResponseBroker(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataResponseBroker(r, version));
     brokers = $a;
   }
   const clusterId = version >= 9 ? r.compactNullableString() : version >= 2 ? r.nullableString() : null;
   const controllerId = version >= 1 ? r.int32() : -1;
   let topics: MetadataResponseTopic[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable MetadataResponse.topics');
     const $a: MetadataResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readMetadataResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataResponseTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable MetadataResponse.topics');
     const $a: MetadataResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readMetadataResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataResponseTopic(r, version));
     topics = $a;
   }
   const clusterAuthorizedOperations = version >= 11 ? -2147483648 : version >= 8 ? r.int32() : -2147483648;
@@ -405,16 +405,16 @@ function readMetadataResponseTopic(r: Reader, version: number): MetadataResponse
   const isInternal = version >= 1 ? r.bool() : false;
   let partitions: MetadataResponsePartition[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable MetadataResponseTopic.partitions');
     const $a: MetadataResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readMetadataResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataResponsePartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(18);
     if ($n < 0) r.fail('null for non-nullable MetadataResponseTopic.partitions');
     const $a: MetadataResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readMetadataResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readMetadataResponsePartition(r, version));
     partitions = $a;
   }
   const topicAuthorizedOperations = version >= 8 ? r.int32() : -2147483648;
@@ -431,44 +431,44 @@ function readMetadataResponsePartition(r: Reader, version: number): MetadataResp
   const leaderEpoch = version >= 7 ? r.int32() : -1;
   let replicaNodes: number[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable MetadataResponsePartition.replicaNodes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     replicaNodes = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable MetadataResponsePartition.replicaNodes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     replicaNodes = $a;
   }
   let isrNodes: number[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable MetadataResponsePartition.isrNodes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     isrNodes = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable MetadataResponsePartition.isrNodes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     isrNodes = $a;
   }
   let offlineReplicas: number[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable MetadataResponsePartition.offlineReplicas');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     offlineReplicas = $a;
   } else if (version >= 5) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable MetadataResponsePartition.offlineReplicas');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     offlineReplicas = $a;
   } else {
     offlineReplicas = [];

@@ -162,16 +162,16 @@ function readOffsetCommitRequest(r: Reader, version: number): OffsetCommitReques
   const retentionTimeMs = version >= 5 ? -1n : r.int64();
   let topics: OffsetCommitRequestTopic[];
   if (version >= 8) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitRequest.topics');
     const $a: OffsetCommitRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitRequestTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitRequest.topics');
     const $a: OffsetCommitRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitRequestTopic(r, version));
     topics = $a;
   }
   if (version >= 8) {
@@ -185,16 +185,16 @@ function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitR
   const topicId = version >= 10 ? r.uuid() : ZERO_UUID;
   let partitions: OffsetCommitRequestPartition[];
   if (version >= 8) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitRequestTopic.partitions');
     const $a: OffsetCommitRequestPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitRequestPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitRequestPartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitRequestTopic.partitions');
     const $a: OffsetCommitRequestPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitRequestPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitRequestPartition(r, version));
     partitions = $a;
   }
   if (version >= 8) {
@@ -270,16 +270,16 @@ function readOffsetCommitResponse(r: Reader, version: number): OffsetCommitRespo
   const throttleTimeMs = version >= 3 ? r.int32() : 0;
   let topics: OffsetCommitResponseTopic[];
   if (version >= 8) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitResponse.topics');
     const $a: OffsetCommitResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitResponseTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitResponse.topics');
     const $a: OffsetCommitResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitResponseTopic(r, version));
     topics = $a;
   }
   if (version >= 8) {
@@ -293,16 +293,16 @@ function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommit
   const topicId = version >= 10 ? r.uuid() : ZERO_UUID;
   let partitions: OffsetCommitResponsePartition[];
   if (version >= 8) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitResponseTopic.partitions');
     const $a: OffsetCommitResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitResponsePartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetCommitResponseTopic.partitions');
     const $a: OffsetCommitResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetCommitResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetCommitResponsePartition(r, version));
     partitions = $a;
   }
   if (version >= 8) {

@@ -79,10 +79,10 @@ function readOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteReques
   const groupId = r.string();
   let topics: OffsetDeleteRequestTopic[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetDeleteRequest.topics');
     const $a: OffsetDeleteRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetDeleteRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetDeleteRequestTopic(r, version));
     topics = $a;
   }
   return { groupId, topics };
@@ -92,10 +92,10 @@ function readOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteR
   const name = r.string();
   let partitions: OffsetDeleteRequestPartition[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable OffsetDeleteRequestTopic.partitions');
     const $a: OffsetDeleteRequestPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetDeleteRequestPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetDeleteRequestPartition(r, version));
     partitions = $a;
   }
   return { name, partitions };
@@ -136,10 +136,10 @@ function readOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteRespo
   const throttleTimeMs = r.int32();
   let topics: OffsetDeleteResponseTopic[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetDeleteResponse.topics');
     const $a: OffsetDeleteResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetDeleteResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetDeleteResponseTopic(r, version));
     topics = $a;
   }
   return { errorCode, throttleTimeMs, topics };
@@ -149,10 +149,10 @@ function readOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDelete
   const name = r.string();
   let partitions: OffsetDeleteResponsePartition[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetDeleteResponseTopic.partitions');
     const $a: OffsetDeleteResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetDeleteResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetDeleteResponsePartition(r, version));
     partitions = $a;
   }
   return { name, partitions };

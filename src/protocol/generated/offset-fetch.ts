@@ -224,34 +224,34 @@ function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest 
   if (version >= 8) {
     topics = [];
   } else if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) topics = null;
     else {
       const $a: OffsetFetchRequestTopic[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchRequestTopic(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchRequestTopic(r, version));
       topics = $a;
     }
   } else if (version >= 2) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) topics = null;
     else {
       const $a: OffsetFetchRequestTopic[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchRequestTopic(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchRequestTopic(r, version));
       topics = $a;
     }
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchRequest.topics');
     const $a: OffsetFetchRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchRequestTopic(r, version));
     topics = $a;
   }
   let groups: OffsetFetchRequestGroup[];
   if (version >= 8) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchRequest.groups');
     const $a: OffsetFetchRequestGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchRequestGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchRequestGroup(r, version));
     groups = $a;
   } else {
     groups = [];
@@ -267,16 +267,16 @@ function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchReq
   const name = version >= 6 ? r.compactString() : r.string();
   let partitionIndexes: number[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchRequestTopic.partitionIndexes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitionIndexes = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchRequestTopic.partitionIndexes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitionIndexes = $a;
   }
   if (version >= 6) {
@@ -291,11 +291,11 @@ function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchReq
   const memberEpoch = version >= 9 ? r.int32() : -1;
   let topics: OffsetFetchRequestTopics[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) topics = null;
     else {
       const $a: OffsetFetchRequestTopics[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchRequestTopics(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchRequestTopics(r, version));
       topics = $a;
     }
   }
@@ -308,10 +308,10 @@ function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRe
   const topicId = version >= 10 ? r.uuid() : ZERO_UUID;
   let partitionIndexes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchRequestTopics.partitionIndexes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitionIndexes = $a;
   }
   r.skipTaggedFields();
@@ -437,25 +437,25 @@ function readOffsetFetchResponse(r: Reader, version: number): OffsetFetchRespons
   if (version >= 8) {
     topics = [];
   } else if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchResponse.topics');
     const $a: OffsetFetchResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchResponseTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchResponse.topics');
     const $a: OffsetFetchResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchResponseTopic(r, version));
     topics = $a;
   }
   const errorCode = version >= 8 ? 0 : version >= 2 ? r.int16() : 0;
   let groups: OffsetFetchResponseGroup[];
   if (version >= 8) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchResponse.groups');
     const $a: OffsetFetchResponseGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchResponseGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchResponseGroup(r, version));
     groups = $a;
   } else {
     groups = [];
@@ -470,16 +470,16 @@ function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchRe
   const name = version >= 6 ? r.compactString() : r.string();
   let partitions: OffsetFetchResponsePartition[];
   if (version >= 6) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(16);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchResponseTopic.partitions');
     const $a: OffsetFetchResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchResponsePartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(16);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchResponseTopic.partitions');
     const $a: OffsetFetchResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchResponsePartition(r, version));
     partitions = $a;
   }
   if (version >= 6) {
@@ -492,10 +492,10 @@ function readOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchRe
   const groupId = r.compactString();
   let topics: OffsetFetchResponseTopics[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchResponseGroup.topics');
     const $a: OffsetFetchResponseTopics[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchResponseTopics(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchResponseTopics(r, version));
     topics = $a;
   }
   const errorCode = r.int16();
@@ -520,10 +520,10 @@ function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchR
   const topicId = version >= 10 ? r.uuid() : ZERO_UUID;
   let partitions: OffsetFetchResponsePartitions[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable OffsetFetchResponseTopics.partitions');
     const $a: OffsetFetchResponsePartitions[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetFetchResponsePartitions(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetFetchResponsePartitions(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

@@ -114,16 +114,16 @@ function readOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForL
   const replicaId = version >= 3 ? r.int32() : -2;
   let topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochRequest.topics');
     const $a: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochRequest.topics');
     const $a: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version));
     topics = $a;
   }
   if (version >= 4) {
@@ -136,16 +136,16 @@ function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version:
   const topic = version >= 4 ? r.compactString() : r.string();
   let partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(13);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochRequestOffsetForLeaderTopic.partitions');
     const $a: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(12);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochRequestOffsetForLeaderTopic.partitions');
     const $a: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version));
     partitions = $a;
   }
   if (version >= 4) {
@@ -218,16 +218,16 @@ function readOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetFor
   const throttleTimeMs = r.int32();
   let topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochResponse.topics');
     const $a: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochResponse.topics');
     const $a: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
     topics = $a;
   }
   if (version >= 4) {
@@ -240,16 +240,16 @@ function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, v
   const topic = version >= 4 ? r.compactString() : r.string();
   let partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(19);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochResponseOffsetForLeaderTopicResult.partitions');
     const $a: OffsetForLeaderEpochResponseEpochEndOffset[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochResponseEpochEndOffset(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochResponseEpochEndOffset(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(18);
     if ($n < 0) r.fail('null for non-nullable OffsetForLeaderEpochResponseOffsetForLeaderTopicResult.partitions');
     const $a: OffsetForLeaderEpochResponseEpochEndOffset[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readOffsetForLeaderEpochResponseEpochEndOffset(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readOffsetForLeaderEpochResponseEpochEndOffset(r, version));
     partitions = $a;
   }
   if (version >= 4) {

@@ -172,16 +172,16 @@ function readProduceRequest(r: Reader, version: number): ProduceRequest {
   const timeoutMs = r.int32();
   let topicData: ProduceRequestTopicProduceData[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable ProduceRequest.topicData');
     const $a: ProduceRequestTopicProduceData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceRequestTopicProduceData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceRequestTopicProduceData(r, version));
     topicData = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ProduceRequest.topicData');
     const $a: ProduceRequestTopicProduceData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceRequestTopicProduceData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceRequestTopicProduceData(r, version));
     topicData = $a;
   }
   if (version >= 9) {
@@ -195,16 +195,16 @@ function readProduceRequestTopicProduceData(r: Reader, version: number): Produce
   const topicId = version >= 13 ? r.uuid() : ZERO_UUID;
   let partitionData: ProduceRequestPartitionProduceData[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ProduceRequestTopicProduceData.partitionData');
     const $a: ProduceRequestPartitionProduceData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceRequestPartitionProduceData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceRequestPartitionProduceData(r, version));
     partitionData = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(8);
     if ($n < 0) r.fail('null for non-nullable ProduceRequestTopicProduceData.partitionData');
     const $a: ProduceRequestPartitionProduceData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceRequestPartitionProduceData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceRequestPartitionProduceData(r, version));
     partitionData = $a;
   }
   if (version >= 9) {
@@ -354,22 +354,22 @@ function writeProduceResponseLeaderIdAndEpoch(w: Writer, version: number, v: Pro
 function readProduceResponse(r: Reader, version: number): ProduceResponse {
   let responses: ProduceResponseTopicProduceResponse[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable ProduceResponse.responses');
     const $a: ProduceResponseTopicProduceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceResponseTopicProduceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceResponseTopicProduceResponse(r, version));
     responses = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ProduceResponse.responses');
     const $a: ProduceResponseTopicProduceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceResponseTopicProduceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceResponseTopicProduceResponse(r, version));
     responses = $a;
   }
   const throttleTimeMs = r.int32();
   let nodeEndpoints: ProduceResponseNodeEndpoint[] = [];
   if (version >= 9) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();
@@ -377,10 +377,10 @@ function readProduceResponse(r: Reader, version: number): ProduceResponse {
       switch ($tag) {
         case 0: {
           if (version >= 10) {
-            const $n = r.compactArrayLength();
+            const $n = r.compactArrayLength(11);
             if ($n < 0) r.fail('null for non-nullable ProduceResponse.nodeEndpoints');
             const $a: ProduceResponseNodeEndpoint[] = [];
-            for (let $i = 0; $i < $n; $i++) $a.push(readProduceResponseNodeEndpoint(r, version));
+            for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceResponseNodeEndpoint(r, version));
             nodeEndpoints = $a;
           } else r.skip($size);
           break;
@@ -399,16 +399,16 @@ function readProduceResponseTopicProduceResponse(r: Reader, version: number): Pr
   const topicId = version >= 13 ? r.uuid() : ZERO_UUID;
   let partitionResponses: ProduceResponsePartitionProduceResponse[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(23);
     if ($n < 0) r.fail('null for non-nullable ProduceResponseTopicProduceResponse.partitionResponses');
     const $a: ProduceResponsePartitionProduceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceResponsePartitionProduceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceResponsePartitionProduceResponse(r, version));
     partitionResponses = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(22);
     if ($n < 0) r.fail('null for non-nullable ProduceResponseTopicProduceResponse.partitionResponses');
     const $a: ProduceResponsePartitionProduceResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceResponsePartitionProduceResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceResponsePartitionProduceResponse(r, version));
     partitionResponses = $a;
   }
   if (version >= 9) {
@@ -434,16 +434,16 @@ function readProduceResponsePartitionProduceResponse(r: Reader, version: number)
   const logStartOffset = version >= 5 ? r.int64() : -1n;
   let recordErrors: ProduceResponseBatchIndexAndErrorMessage[];
   if (version >= 9) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ProduceResponsePartitionProduceResponse.recordErrors');
     const $a: ProduceResponseBatchIndexAndErrorMessage[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceResponseBatchIndexAndErrorMessage(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceResponseBatchIndexAndErrorMessage(r, version));
     recordErrors = $a;
   } else if (version >= 8) {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ProduceResponsePartitionProduceResponse.recordErrors');
     const $a: ProduceResponseBatchIndexAndErrorMessage[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readProduceResponseBatchIndexAndErrorMessage(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readProduceResponseBatchIndexAndErrorMessage(r, version));
     recordErrors = $a;
   } else {
     recordErrors = [];
@@ -451,7 +451,7 @@ function readProduceResponsePartitionProduceResponse(r: Reader, version: number)
   const errorMessage = version >= 9 ? r.compactNullableString() : version >= 8 ? r.nullableString() : null;
   let currentLeader: ProduceResponseLeaderIdAndEpoch = defaultProduceResponseLeaderIdAndEpoch();
   if (version >= 9) {
-    const $count = r.uvarint();
+    const $count = r.taggedCount();
     for (let $t = 0; $t < $count && !r.failed; $t++) {
       const $tag = r.uvarint();
       const $size = r.uvarint();

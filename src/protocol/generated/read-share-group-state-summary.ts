@@ -92,10 +92,10 @@ function readReadShareGroupStateSummaryRequest(r: Reader, version: number): Read
   const groupId = r.compactString();
   let topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateSummaryRequest.topics');
     const $a: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateSummaryRequestReadStateSummaryData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateSummaryRequestReadStateSummaryData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -106,10 +106,10 @@ function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, ve
   const topicId = r.uuid();
   let partitions: ReadShareGroupStateSummaryRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateSummaryRequestReadStateSummaryData.partitions');
     const $a: ReadShareGroupStateSummaryRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateSummaryRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateSummaryRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -162,10 +162,10 @@ function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, versi
 function readReadShareGroupStateSummaryResponse(r: Reader, version: number): ReadShareGroupStateSummaryResponse {
   let results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateSummaryResponse.results');
     const $a: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();
@@ -176,10 +176,10 @@ function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader,
   const topicId = r.uuid();
   let partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(24);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateSummaryResponseReadStateSummaryResult.partitions');
     const $a: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateSummaryResponsePartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateSummaryResponsePartitionResult(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

@@ -102,10 +102,10 @@ function readReadShareGroupStateRequest(r: Reader, version: number): ReadShareGr
   const groupId = r.compactString();
   let topics: ReadShareGroupStateRequestReadStateData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateRequest.topics');
     const $a: ReadShareGroupStateRequestReadStateData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateRequestReadStateData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateRequestReadStateData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -116,10 +116,10 @@ function readReadShareGroupStateRequestReadStateData(r: Reader, version: number)
   const topicId = r.uuid();
   let partitions: ReadShareGroupStateRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateRequestReadStateData.partitions');
     const $a: ReadShareGroupStateRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -181,10 +181,10 @@ function writeReadShareGroupStateResponseStateBatch(w: Writer, version: number, 
 function readReadShareGroupStateResponse(r: Reader, version: number): ReadShareGroupStateResponse {
   let results: ReadShareGroupStateResponseReadStateResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateResponse.results');
     const $a: ReadShareGroupStateResponseReadStateResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateResponseReadStateResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateResponseReadStateResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();
@@ -195,10 +195,10 @@ function readReadShareGroupStateResponseReadStateResult(r: Reader, version: numb
   const topicId = r.uuid();
   let partitions: ReadShareGroupStateResponsePartitionResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(21);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateResponseReadStateResult.partitions');
     const $a: ReadShareGroupStateResponsePartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateResponsePartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateResponsePartitionResult(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -213,10 +213,10 @@ function readReadShareGroupStateResponsePartitionResult(r: Reader, version: numb
   const startOffset = r.int64();
   let stateBatches: ReadShareGroupStateResponseStateBatch[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable ReadShareGroupStateResponsePartitionResult.stateBatches');
     const $a: ReadShareGroupStateResponseStateBatch[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readReadShareGroupStateResponseStateBatch(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readReadShareGroupStateResponseStateBatch(r, version));
     stateBatches = $a;
   }
   r.skipTaggedFields();

@@ -42,10 +42,10 @@ function readSaslHandshakeResponse(r: Reader, version: number): SaslHandshakeRes
   const errorCode = r.int16();
   let mechanisms: string[];
   {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(2);
     if ($n < 0) r.fail('null for non-nullable SaslHandshakeResponse.mechanisms');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.string());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.string());
     mechanisms = $a;
   }
   return { errorCode, mechanisms };

@@ -157,10 +157,10 @@ function readShareAcknowledgeRequest(r: Reader, version: number): ShareAcknowled
   const isRenewAck = version >= 2 ? r.bool() : false;
   let topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareAcknowledgeRequest.topics');
     const $a: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareAcknowledgeRequestAcknowledgeTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareAcknowledgeRequestAcknowledgeTopic(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -171,10 +171,10 @@ function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: number)
   const topicId = r.uuid();
   let partitions: ShareAcknowledgeRequestAcknowledgePartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ShareAcknowledgeRequestAcknowledgeTopic.partitions');
     const $a: ShareAcknowledgeRequestAcknowledgePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareAcknowledgeRequestAcknowledgePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareAcknowledgeRequestAcknowledgePartition(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -185,10 +185,10 @@ function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: num
   const partitionIndex = r.int32();
   let acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareAcknowledgeRequestAcknowledgePartition.acknowledgementBatches');
     const $a: ShareAcknowledgeRequestAcknowledgementBatch[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareAcknowledgeRequestAcknowledgementBatch(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareAcknowledgeRequestAcknowledgementBatch(r, version));
     acknowledgementBatches = $a;
   }
   r.skipTaggedFields();
@@ -200,10 +200,10 @@ function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: num
   const lastOffset = r.int64();
   let acknowledgeTypes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ShareAcknowledgeRequestAcknowledgementBatch.acknowledgeTypes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int8());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int8());
     acknowledgeTypes = $a;
   }
   r.skipTaggedFields();
@@ -278,18 +278,18 @@ function readShareAcknowledgeResponse(r: Reader, version: number): ShareAcknowle
   const acquisitionLockTimeoutMs = version >= 2 ? r.int32() : 0;
   let responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareAcknowledgeResponse.responses');
     const $a: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version));
     responses = $a;
   }
   let nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(11);
     if ($n < 0) r.fail('null for non-nullable ShareAcknowledgeResponse.nodeEndpoints');
     const $a: ShareAcknowledgeResponseNodeEndpoint[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareAcknowledgeResponseNodeEndpoint(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareAcknowledgeResponseNodeEndpoint(r, version));
     nodeEndpoints = $a;
   }
   r.skipTaggedFields();
@@ -300,10 +300,10 @@ function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, ve
   const topicId = r.uuid();
   let partitions: ShareAcknowledgeResponsePartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(17);
     if ($n < 0) r.fail('null for non-nullable ShareAcknowledgeResponseShareAcknowledgeTopicResponse.partitions');
     const $a: ShareAcknowledgeResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareAcknowledgeResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareAcknowledgeResponsePartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

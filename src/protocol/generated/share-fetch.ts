@@ -233,18 +233,18 @@ function readShareFetchRequest(r: Reader, version: number): ShareFetchRequest {
   const isRenewAck = version >= 2 ? r.bool() : false;
   let topics: ShareFetchRequestFetchTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareFetchRequest.topics');
     const $a: ShareFetchRequestFetchTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchRequestFetchTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchRequestFetchTopic(r, version));
     topics = $a;
   }
   let forgottenTopicsData: ShareFetchRequestForgottenTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareFetchRequest.forgottenTopicsData');
     const $a: ShareFetchRequestForgottenTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchRequestForgottenTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchRequestForgottenTopic(r, version));
     forgottenTopicsData = $a;
   }
   r.skipTaggedFields();
@@ -255,10 +255,10 @@ function readShareFetchRequestFetchTopic(r: Reader, version: number): ShareFetch
   const topicId = r.uuid();
   let partitions: ShareFetchRequestFetchPartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) r.fail('null for non-nullable ShareFetchRequestFetchTopic.partitions');
     const $a: ShareFetchRequestFetchPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchRequestFetchPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchRequestFetchPartition(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -269,10 +269,10 @@ function readShareFetchRequestForgottenTopic(r: Reader, version: number): ShareF
   const topicId = r.uuid();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ShareFetchRequestForgottenTopic.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -284,10 +284,10 @@ function readShareFetchRequestFetchPartition(r: Reader, version: number): ShareF
   const partitionMaxBytes = 0;
   let acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareFetchRequestFetchPartition.acknowledgementBatches');
     const $a: ShareFetchRequestAcknowledgementBatch[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchRequestAcknowledgementBatch(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchRequestAcknowledgementBatch(r, version));
     acknowledgementBatches = $a;
   }
   r.skipTaggedFields();
@@ -299,10 +299,10 @@ function readShareFetchRequestAcknowledgementBatch(r: Reader, version: number): 
   const lastOffset = r.int64();
   let acknowledgeTypes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ShareFetchRequestAcknowledgementBatch.acknowledgeTypes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int8());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int8());
     acknowledgeTypes = $a;
   }
   r.skipTaggedFields();
@@ -395,18 +395,18 @@ function readShareFetchResponse(r: Reader, version: number): ShareFetchResponse 
   const acquisitionLockTimeoutMs = r.int32();
   let responses: ShareFetchResponseShareFetchableTopicResponse[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareFetchResponse.responses');
     const $a: ShareFetchResponseShareFetchableTopicResponse[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchResponseShareFetchableTopicResponse(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchResponseShareFetchableTopicResponse(r, version));
     responses = $a;
   }
   let nodeEndpoints: ShareFetchResponseNodeEndpoint[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(11);
     if ($n < 0) r.fail('null for non-nullable ShareFetchResponse.nodeEndpoints');
     const $a: ShareFetchResponseNodeEndpoint[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchResponseNodeEndpoint(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchResponseNodeEndpoint(r, version));
     nodeEndpoints = $a;
   }
   r.skipTaggedFields();
@@ -417,10 +417,10 @@ function readShareFetchResponseShareFetchableTopicResponse(r: Reader, version: n
   const topicId = r.uuid();
   let partitions: ShareFetchResponsePartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(22);
     if ($n < 0) r.fail('null for non-nullable ShareFetchResponseShareFetchableTopicResponse.partitions');
     const $a: ShareFetchResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchResponsePartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -446,10 +446,10 @@ function readShareFetchResponsePartitionData(r: Reader, version: number): ShareF
   const records = r.compactBytes();
   let acquiredRecords: ShareFetchResponseAcquiredRecords[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(19);
     if ($n < 0) r.fail('null for non-nullable ShareFetchResponsePartitionData.acquiredRecords');
     const $a: ShareFetchResponseAcquiredRecords[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareFetchResponseAcquiredRecords(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareFetchResponseAcquiredRecords(r, version));
     acquiredRecords = $a;
   }
   r.skipTaggedFields();

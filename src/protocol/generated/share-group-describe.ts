@@ -90,10 +90,10 @@ function writeShareGroupDescribeRequest(w: Writer, version: number, v: ShareGrou
 function readShareGroupDescribeRequest(r: Reader, version: number): ShareGroupDescribeRequest {
   let groupIds: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ShareGroupDescribeRequest.groupIds');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     groupIds = $a;
   }
   const includeAuthorizedOperations = r.bool();
@@ -174,10 +174,10 @@ function readShareGroupDescribeResponse(r: Reader, version: number): ShareGroupD
   const throttleTimeMs = r.int32();
   let groups: ShareGroupDescribeResponseDescribedGroup[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable ShareGroupDescribeResponse.groups');
     const $a: ShareGroupDescribeResponseDescribedGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareGroupDescribeResponseDescribedGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareGroupDescribeResponseDescribedGroup(r, version));
     groups = $a;
   }
   r.skipTaggedFields();
@@ -189,10 +189,10 @@ function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: numbe
   const topicName = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ShareGroupDescribeResponseTopicPartitions.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -202,10 +202,10 @@ function readShareGroupDescribeResponseTopicPartitions(r: Reader, version: numbe
 function readShareGroupDescribeResponseAssignment(r: Reader, version: number): ShareGroupDescribeResponseAssignment {
   let topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(19);
     if ($n < 0) r.fail('null for non-nullable ShareGroupDescribeResponseAssignment.topicPartitions');
     const $a: ShareGroupDescribeResponseTopicPartitions[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareGroupDescribeResponseTopicPartitions(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareGroupDescribeResponseTopicPartitions(r, version));
     topicPartitions = $a;
   }
   r.skipTaggedFields();
@@ -222,10 +222,10 @@ function readShareGroupDescribeResponseDescribedGroup(r: Reader, version: number
   const assignorName = r.compactString();
   let members: ShareGroupDescribeResponseMember[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(12);
     if ($n < 0) r.fail('null for non-nullable ShareGroupDescribeResponseDescribedGroup.members');
     const $a: ShareGroupDescribeResponseMember[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareGroupDescribeResponseMember(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareGroupDescribeResponseMember(r, version));
     members = $a;
   }
   const authorizedOperations = r.int32();
@@ -241,10 +241,10 @@ function readShareGroupDescribeResponseMember(r: Reader, version: number): Share
   const clientHost = r.compactString();
   let subscribedTopicNames: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable ShareGroupDescribeResponseMember.subscribedTopicNames');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     subscribedTopicNames = $a;
   }
   const assignment = readShareGroupDescribeResponseAssignment(r, version);

@@ -77,11 +77,11 @@ function readShareGroupHeartbeatRequest(r: Reader, version: number): ShareGroupH
   const rackId = r.compactNullableString();
   let subscribedTopicNames: string[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) subscribedTopicNames = null;
     else {
       const $a: string[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
       subscribedTopicNames = $a;
     }
   }
@@ -143,10 +143,10 @@ function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: numb
   const topicId = r.uuid();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable ShareGroupHeartbeatResponseTopicPartitions.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -156,10 +156,10 @@ function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: numb
 function readShareGroupHeartbeatResponseAssignment(r: Reader, version: number): ShareGroupHeartbeatResponseAssignment {
   let topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable ShareGroupHeartbeatResponseAssignment.topicPartitions');
     const $a: ShareGroupHeartbeatResponseTopicPartitions[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readShareGroupHeartbeatResponseTopicPartitions(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readShareGroupHeartbeatResponseTopicPartitions(r, version));
     topicPartitions = $a;
   }
   r.skipTaggedFields();

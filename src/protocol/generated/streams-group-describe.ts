@@ -222,10 +222,10 @@ function writeStreamsGroupDescribeRequest(w: Writer, version: number, v: Streams
 function readStreamsGroupDescribeRequest(r: Reader, version: number): StreamsGroupDescribeRequest {
   let groupIds: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeRequest.groupIds');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     groupIds = $a;
   }
   const includeAuthorizedOperations = r.bool();
@@ -472,10 +472,10 @@ function readStreamsGroupDescribeResponse(r: Reader, version: number): StreamsGr
   const throttleTimeMs = r.int32();
   let groups: StreamsGroupDescribeResponseDescribedGroup[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponse.groups');
     const $a: StreamsGroupDescribeResponseDescribedGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseDescribedGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseDescribedGroup(r, version));
     groups = $a;
   }
   r.skipTaggedFields();
@@ -500,26 +500,26 @@ function readStreamsGroupDescribeResponseTaskOffset(r: Reader, version: number):
 function readStreamsGroupDescribeResponseAssignment(r: Reader, version: number): StreamsGroupDescribeResponseAssignment {
   let activeTasks: StreamsGroupDescribeResponseTaskIds[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseAssignment.activeTasks');
     const $a: StreamsGroupDescribeResponseTaskIds[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
     activeTasks = $a;
   }
   let standbyTasks: StreamsGroupDescribeResponseTaskIds[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseAssignment.standbyTasks');
     const $a: StreamsGroupDescribeResponseTaskIds[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
     standbyTasks = $a;
   }
   let warmupTasks: StreamsGroupDescribeResponseTaskIds[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseAssignment.warmupTasks');
     const $a: StreamsGroupDescribeResponseTaskIds[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTaskIds(r, version));
     warmupTasks = $a;
   }
   r.skipTaggedFields();
@@ -530,10 +530,10 @@ function readStreamsGroupDescribeResponseTaskIds(r: Reader, version: number): St
   const subtopologyId = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTaskIds.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -553,10 +553,10 @@ function readStreamsGroupDescribeResponseTopicInfo(r: Reader, version: number): 
   const replicationFactor = r.int16();
   let topicConfigs: StreamsGroupDescribeResponseKeyValue[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTopicInfo.topicConfigs');
     const $a: StreamsGroupDescribeResponseKeyValue[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseKeyValue(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseKeyValue(r, version));
     topicConfigs = $a;
   }
   r.skipTaggedFields();
@@ -566,18 +566,18 @@ function readStreamsGroupDescribeResponseTopicInfo(r: Reader, version: number): 
 function readStreamsGroupDescribeResponseTopologyDescription(r: Reader, version: number): StreamsGroupDescribeResponseTopologyDescription {
   let subtopologies: StreamsGroupDescribeResponseTopologyDescriptionSubtopology[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTopologyDescription.subtopologies');
     const $a: StreamsGroupDescribeResponseTopologyDescriptionSubtopology[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTopologyDescriptionSubtopology(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTopologyDescriptionSubtopology(r, version));
     subtopologies = $a;
   }
   let globalStores: StreamsGroupDescribeResponseTopologyDescriptionGlobalStore[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(15);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTopologyDescription.globalStores');
     const $a: StreamsGroupDescribeResponseTopologyDescriptionGlobalStore[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTopologyDescriptionGlobalStore(r, version));
     globalStores = $a;
   }
   r.skipTaggedFields();
@@ -588,10 +588,10 @@ function readStreamsGroupDescribeResponseTopologyDescriptionSubtopology(r: Reade
   const subtopologyId = r.compactString();
   let nodes: StreamsGroupDescribeResponseTopologyDescriptionNode[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTopologyDescriptionSubtopology.nodes');
     const $a: StreamsGroupDescribeResponseTopologyDescriptionNode[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTopologyDescriptionNode(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTopologyDescriptionNode(r, version));
     nodes = $a;
   }
   r.skipTaggedFields();
@@ -603,27 +603,27 @@ function readStreamsGroupDescribeResponseTopologyDescriptionNode(r: Reader, vers
   const nodeType = r.int8();
   let sourceTopics: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTopologyDescriptionNode.sourceTopics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     sourceTopics = $a;
   }
   const sinkTopic = r.compactNullableString();
   let stores: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTopologyDescriptionNode.stores');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     stores = $a;
   }
   let successors: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseTopologyDescriptionNode.successors');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     successors = $a;
   }
   r.skipTaggedFields();
@@ -647,10 +647,10 @@ function readStreamsGroupDescribeResponseDescribedGroup(r: Reader, version: numb
   const topology = r.int8() < 0 ? null : readStreamsGroupDescribeResponseTopology(r, version);
   let members: StreamsGroupDescribeResponseMember[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(28);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseDescribedGroup.members');
     const $a: StreamsGroupDescribeResponseMember[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseMember(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseMember(r, version));
     members = $a;
   }
   const authorizedOperations = r.int32();
@@ -665,11 +665,11 @@ function readStreamsGroupDescribeResponseTopology(r: Reader, version: number): S
   const epoch = r.int32();
   let subtopologies: StreamsGroupDescribeResponseSubtopology[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(6);
     if ($n < 0) subtopologies = null;
     else {
       const $a: StreamsGroupDescribeResponseSubtopology[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseSubtopology(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseSubtopology(r, version));
       subtopologies = $a;
     }
   }
@@ -689,26 +689,26 @@ function readStreamsGroupDescribeResponseMember(r: Reader, version: number): Str
   const userEndpoint = r.int8() < 0 ? null : readStreamsGroupDescribeResponseEndpoint(r, version);
   let clientTags: StreamsGroupDescribeResponseKeyValue[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseMember.clientTags');
     const $a: StreamsGroupDescribeResponseKeyValue[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseKeyValue(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseKeyValue(r, version));
     clientTags = $a;
   }
   let taskOffsets: StreamsGroupDescribeResponseTaskOffset[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseMember.taskOffsets');
     const $a: StreamsGroupDescribeResponseTaskOffset[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTaskOffset(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTaskOffset(r, version));
     taskOffsets = $a;
   }
   let taskEndOffsets: StreamsGroupDescribeResponseTaskOffset[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseMember.taskEndOffsets');
     const $a: StreamsGroupDescribeResponseTaskOffset[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTaskOffset(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTaskOffset(r, version));
     taskEndOffsets = $a;
   }
   const assignment = readStreamsGroupDescribeResponseAssignment(r, version);
@@ -722,34 +722,34 @@ function readStreamsGroupDescribeResponseSubtopology(r: Reader, version: number)
   const subtopologyId = r.compactString();
   let sourceTopics: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseSubtopology.sourceTopics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     sourceTopics = $a;
   }
   let repartitionSinkTopics: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseSubtopology.repartitionSinkTopics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     repartitionSinkTopics = $a;
   }
   let stateChangelogTopics: StreamsGroupDescribeResponseTopicInfo[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseSubtopology.stateChangelogTopics');
     const $a: StreamsGroupDescribeResponseTopicInfo[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTopicInfo(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTopicInfo(r, version));
     stateChangelogTopics = $a;
   }
   let repartitionSourceTopics: StreamsGroupDescribeResponseTopicInfo[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupDescribeResponseSubtopology.repartitionSourceTopics');
     const $a: StreamsGroupDescribeResponseTopicInfo[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupDescribeResponseTopicInfo(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupDescribeResponseTopicInfo(r, version));
     repartitionSourceTopics = $a;
   }
   r.skipTaggedFields();

@@ -379,31 +379,31 @@ function readStreamsGroupHeartbeatRequest(r: Reader, version: number): StreamsGr
   const topology = r.int8() < 0 ? null : readStreamsGroupHeartbeatRequestTopology(r, version);
   let activeTasks: StreamsGroupHeartbeatRequestTaskIds[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) activeTasks = null;
     else {
       const $a: StreamsGroupHeartbeatRequestTaskIds[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
       activeTasks = $a;
     }
   }
   let standbyTasks: StreamsGroupHeartbeatRequestTaskIds[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) standbyTasks = null;
     else {
       const $a: StreamsGroupHeartbeatRequestTaskIds[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
       standbyTasks = $a;
     }
   }
   let warmupTasks: StreamsGroupHeartbeatRequestTaskIds[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) warmupTasks = null;
     else {
       const $a: StreamsGroupHeartbeatRequestTaskIds[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskIds(r, version));
       warmupTasks = $a;
     }
   }
@@ -411,31 +411,31 @@ function readStreamsGroupHeartbeatRequest(r: Reader, version: number): StreamsGr
   const userEndpoint = r.int8() < 0 ? null : readStreamsGroupHeartbeatRequestEndpoint(r, version);
   let clientTags: StreamsGroupHeartbeatRequestKeyValue[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) clientTags = null;
     else {
       const $a: StreamsGroupHeartbeatRequestKeyValue[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestKeyValue(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestKeyValue(r, version));
       clientTags = $a;
     }
   }
   let taskOffsets: StreamsGroupHeartbeatRequestTaskOffset[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) taskOffsets = null;
     else {
       const $a: StreamsGroupHeartbeatRequestTaskOffset[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskOffset(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskOffset(r, version));
       taskOffsets = $a;
     }
   }
   let taskEndOffsets: StreamsGroupHeartbeatRequestTaskOffset[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) taskEndOffsets = null;
     else {
       const $a: StreamsGroupHeartbeatRequestTaskOffset[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskOffset(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestTaskOffset(r, version));
       taskEndOffsets = $a;
     }
   }
@@ -457,10 +457,10 @@ function readStreamsGroupHeartbeatRequestTopicInfo(r: Reader, version: number): 
   const replicationFactor = r.int16();
   let topicConfigs: StreamsGroupHeartbeatRequestKeyValue[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestTopicInfo.topicConfigs');
     const $a: StreamsGroupHeartbeatRequestKeyValue[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestKeyValue(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestKeyValue(r, version));
     topicConfigs = $a;
   }
   r.skipTaggedFields();
@@ -486,10 +486,10 @@ function readStreamsGroupHeartbeatRequestTaskIds(r: Reader, version: number): St
   const subtopologyId = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestTaskIds.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -500,10 +500,10 @@ function readStreamsGroupHeartbeatRequestTopology(r: Reader, version: number): S
   const epoch = r.int32();
   let subtopologies: StreamsGroupHeartbeatRequestSubtopology[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestTopology.subtopologies');
     const $a: StreamsGroupHeartbeatRequestSubtopology[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestSubtopology(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestSubtopology(r, version));
     subtopologies = $a;
   }
   r.skipTaggedFields();
@@ -514,50 +514,50 @@ function readStreamsGroupHeartbeatRequestSubtopology(r: Reader, version: number)
   const subtopologyId = r.compactString();
   let sourceTopics: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestSubtopology.sourceTopics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     sourceTopics = $a;
   }
   let sourceTopicRegex: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestSubtopology.sourceTopicRegex');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     sourceTopicRegex = $a;
   }
   let stateChangelogTopics: StreamsGroupHeartbeatRequestTopicInfo[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestSubtopology.stateChangelogTopics');
     const $a: StreamsGroupHeartbeatRequestTopicInfo[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestTopicInfo(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestTopicInfo(r, version));
     stateChangelogTopics = $a;
   }
   let repartitionSinkTopics: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestSubtopology.repartitionSinkTopics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     repartitionSinkTopics = $a;
   }
   let repartitionSourceTopics: StreamsGroupHeartbeatRequestTopicInfo[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(9);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestSubtopology.repartitionSourceTopics');
     const $a: StreamsGroupHeartbeatRequestTopicInfo[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestTopicInfo(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestTopicInfo(r, version));
     repartitionSourceTopics = $a;
   }
   let copartitionGroups: StreamsGroupHeartbeatRequestCopartitionGroup[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestSubtopology.copartitionGroups');
     const $a: StreamsGroupHeartbeatRequestCopartitionGroup[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatRequestCopartitionGroup(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatRequestCopartitionGroup(r, version));
     copartitionGroups = $a;
   }
   r.skipTaggedFields();
@@ -567,26 +567,26 @@ function readStreamsGroupHeartbeatRequestSubtopology(r: Reader, version: number)
 function readStreamsGroupHeartbeatRequestCopartitionGroup(r: Reader, version: number): StreamsGroupHeartbeatRequestCopartitionGroup {
   let sourceTopics: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestCopartitionGroup.sourceTopics');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int16());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int16());
     sourceTopics = $a;
   }
   let sourceTopicRegex: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestCopartitionGroup.sourceTopicRegex');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int16());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int16());
     sourceTopicRegex = $a;
   }
   let repartitionSourceTopics: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatRequestCopartitionGroup.repartitionSourceTopics');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int16());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int16());
     repartitionSourceTopics = $a;
   }
   r.skipTaggedFields();
@@ -733,41 +733,41 @@ function readStreamsGroupHeartbeatResponse(r: Reader, version: number): StreamsG
   const acceptableRecoveryLag = version >= 1 ? r.int64() : -1n;
   let status: StreamsGroupHeartbeatResponseStatus[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) status = null;
     else {
       const $a: StreamsGroupHeartbeatResponseStatus[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatResponseStatus(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatResponseStatus(r, version));
       status = $a;
     }
   }
   let activeTasks: StreamsGroupHeartbeatResponseTaskIds[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) activeTasks = null;
     else {
       const $a: StreamsGroupHeartbeatResponseTaskIds[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
       activeTasks = $a;
     }
   }
   let standbyTasks: StreamsGroupHeartbeatResponseTaskIds[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) standbyTasks = null;
     else {
       const $a: StreamsGroupHeartbeatResponseTaskIds[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
       standbyTasks = $a;
     }
   }
   let warmupTasks: StreamsGroupHeartbeatResponseTaskIds[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) warmupTasks = null;
     else {
       const $a: StreamsGroupHeartbeatResponseTaskIds[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatResponseTaskIds(r, version));
       warmupTasks = $a;
     }
   }
@@ -775,11 +775,11 @@ function readStreamsGroupHeartbeatResponse(r: Reader, version: number): StreamsG
   const endpointInformationEpoch = r.int32();
   let partitionsByUserEndpoint: StreamsGroupHeartbeatResponseEndpointToPartitions[] | null;
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) partitionsByUserEndpoint = null;
     else {
       const $a: StreamsGroupHeartbeatResponseEndpointToPartitions[] = [];
-      for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatResponseEndpointToPartitions(r, version));
+      for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatResponseEndpointToPartitions(r, version));
       partitionsByUserEndpoint = $a;
     }
   }
@@ -798,10 +798,10 @@ function readStreamsGroupHeartbeatResponseTopicPartition(r: Reader, version: num
   const topic = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatResponseTopicPartition.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -812,10 +812,10 @@ function readStreamsGroupHeartbeatResponseTaskIds(r: Reader, version: number): S
   const subtopologyId = r.compactString();
   let partitions: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatResponseTaskIds.partitions');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -833,18 +833,18 @@ function readStreamsGroupHeartbeatResponseEndpointToPartitions(r: Reader, versio
   const userEndpoint = readStreamsGroupHeartbeatResponseEndpoint(r, version);
   let activePartitions: StreamsGroupHeartbeatResponseTopicPartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatResponseEndpointToPartitions.activePartitions');
     const $a: StreamsGroupHeartbeatResponseTopicPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatResponseTopicPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatResponseTopicPartition(r, version));
     activePartitions = $a;
   }
   let standbyPartitions: StreamsGroupHeartbeatResponseTopicPartition[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupHeartbeatResponseEndpointToPartitions.standbyPartitions');
     const $a: StreamsGroupHeartbeatResponseTopicPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupHeartbeatResponseTopicPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupHeartbeatResponseTopicPartition(r, version));
     standbyPartitions = $a;
   }
   r.skipTaggedFields();

@@ -138,18 +138,18 @@ function readStreamsGroupTopologyDescriptionUpdateRequest(r: Reader, version: nu
 function readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescription(r: Reader, version: number): StreamsGroupTopologyDescriptionUpdateRequestTopologyDescription {
   let subtopologies: StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionSubtopology[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupTopologyDescriptionUpdateRequestTopologyDescription.subtopologies');
     const $a: StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionSubtopology[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionSubtopology(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionSubtopology(r, version));
     subtopologies = $a;
   }
   let globalStores: StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionGlobalStore[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(15);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupTopologyDescriptionUpdateRequestTopologyDescription.globalStores');
     const $a: StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionGlobalStore[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionGlobalStore(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionGlobalStore(r, version));
     globalStores = $a;
   }
   r.skipTaggedFields();
@@ -160,10 +160,10 @@ function readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionSubt
   const subtopologyId = r.compactString();
   let nodes: StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionSubtopology.nodes');
     const $a: StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode(r, version));
     nodes = $a;
   }
   r.skipTaggedFields();
@@ -175,27 +175,27 @@ function readStreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode
   const nodeType = r.int8();
   let sourceTopics: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode.sourceTopics');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     sourceTopics = $a;
   }
   const sinkTopic = r.compactNullableString();
   let stores: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode.stores');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     stores = $a;
   }
   let successors: string[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(1);
     if ($n < 0) r.fail('null for non-nullable StreamsGroupTopologyDescriptionUpdateRequestTopologyDescriptionNode.successors');
     const $a: string[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.compactString());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.compactString());
     successors = $a;
   }
   r.skipTaggedFields();

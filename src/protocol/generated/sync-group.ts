@@ -117,16 +117,16 @@ function readSyncGroupRequest(r: Reader, version: number): SyncGroupRequest {
   const protocolName = version >= 5 ? r.compactNullableString() : null;
   let assignments: SyncGroupRequestAssignment[];
   if (version >= 4) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable SyncGroupRequest.assignments');
     const $a: SyncGroupRequestAssignment[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readSyncGroupRequestAssignment(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readSyncGroupRequestAssignment(r, version));
     assignments = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable SyncGroupRequest.assignments');
     const $a: SyncGroupRequestAssignment[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readSyncGroupRequestAssignment(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readSyncGroupRequestAssignment(r, version));
     assignments = $a;
   }
   if (version >= 4) {

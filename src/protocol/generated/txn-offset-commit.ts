@@ -176,16 +176,16 @@ function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommit
   const groupInstanceId = version >= 3 ? r.compactNullableString() : null;
   let topics: TxnOffsetCommitRequestTopic[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitRequest.topics');
     const $a: TxnOffsetCommitRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitRequestTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitRequest.topics');
     const $a: TxnOffsetCommitRequestTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitRequestTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitRequestTopic(r, version));
     topics = $a;
   }
   if (version >= 3) {
@@ -199,16 +199,16 @@ function readTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetC
   const topicId = version >= 6 ? r.uuid() : ZERO_UUID;
   let partitions: TxnOffsetCommitRequestPartition[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(14);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitRequestTopic.partitions');
     const $a: TxnOffsetCommitRequestPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitRequestPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitRequestPartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(14);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitRequestTopic.partitions');
     const $a: TxnOffsetCommitRequestPartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitRequestPartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitRequestPartition(r, version));
     partitions = $a;
   }
   if (version >= 3) {
@@ -282,16 +282,16 @@ function readTxnOffsetCommitResponse(r: Reader, version: number): TxnOffsetCommi
   const throttleTimeMs = r.int32();
   let topics: TxnOffsetCommitResponseTopic[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(2);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitResponse.topics');
     const $a: TxnOffsetCommitResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitResponseTopic(r, version));
     topics = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(4);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitResponse.topics');
     const $a: TxnOffsetCommitResponseTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitResponseTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitResponseTopic(r, version));
     topics = $a;
   }
   if (version >= 3) {
@@ -305,16 +305,16 @@ function readTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffset
   const topicId = version >= 6 ? r.uuid() : ZERO_UUID;
   let partitions: TxnOffsetCommitResponsePartition[];
   if (version >= 3) {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitResponseTopic.partitions');
     const $a: TxnOffsetCommitResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitResponsePartition(r, version));
     partitions = $a;
   } else {
-    const $n = r.arrayLength();
+    const $n = r.arrayLength(6);
     if ($n < 0) r.fail('null for non-nullable TxnOffsetCommitResponseTopic.partitions');
     const $a: TxnOffsetCommitResponsePartition[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readTxnOffsetCommitResponsePartition(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readTxnOffsetCommitResponsePartition(r, version));
     partitions = $a;
   }
   if (version >= 3) {

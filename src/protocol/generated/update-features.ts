@@ -89,10 +89,10 @@ function readUpdateFeaturesRequest(r: Reader, version: number): UpdateFeaturesRe
   const timeoutMs = r.int32();
   let featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable UpdateFeaturesRequest.featureUpdates');
     const $a: UpdateFeaturesRequestFeatureUpdateKey[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readUpdateFeaturesRequestFeatureUpdateKey(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readUpdateFeaturesRequestFeatureUpdateKey(r, version));
     featureUpdates = $a;
   }
   const validateOnly = version >= 1 ? r.bool() : false;
@@ -142,10 +142,10 @@ function readUpdateFeaturesResponse(r: Reader, version: number): UpdateFeaturesR
   if (version >= 2) {
     results = [];
   } else {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable UpdateFeaturesResponse.results');
     const $a: UpdateFeaturesResponseUpdatableFeatureResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readUpdateFeaturesResponseUpdatableFeatureResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readUpdateFeaturesResponseUpdatableFeatureResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();

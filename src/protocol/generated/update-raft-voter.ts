@@ -104,10 +104,10 @@ function readUpdateRaftVoterRequest(r: Reader, version: number): UpdateRaftVoter
   const voterDirectoryId = r.uuid();
   let listeners: UpdateRaftVoterRequestListener[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable UpdateRaftVoterRequest.listeners');
     const $a: UpdateRaftVoterRequestListener[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readUpdateRaftVoterRequestListener(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readUpdateRaftVoterRequestListener(r, version));
     listeners = $a;
   }
   const kRaftVersionFeature = readUpdateRaftVoterRequestKRaftVersionFeature(r, version);
@@ -170,7 +170,7 @@ function readUpdateRaftVoterResponse(r: Reader, version: number): UpdateRaftVote
   const throttleTimeMs = r.int32();
   const errorCode = r.int16();
   let currentLeader: UpdateRaftVoterResponseCurrentLeader = defaultUpdateRaftVoterResponseCurrentLeader();
-  const $count = r.uvarint();
+  const $count = r.taggedCount();
   for (let $t = 0; $t < $count && !r.failed; $t++) {
     const $tag = r.uvarint();
     const $size = r.uvarint();

@@ -141,10 +141,10 @@ function readVoteRequest(r: Reader, version: number): VoteRequest {
   const voterId = version >= 1 ? r.int32() : -1;
   let topics: VoteRequestTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable VoteRequest.topics');
     const $a: VoteRequestTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readVoteRequestTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readVoteRequestTopicData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -155,10 +155,10 @@ function readVoteRequestTopicData(r: Reader, version: number): VoteRequestTopicD
   const topicName = r.compactString();
   let partitions: VoteRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(25);
     if ($n < 0) r.fail('null for non-nullable VoteRequestTopicData.partitions');
     const $a: VoteRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readVoteRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readVoteRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -236,14 +236,14 @@ function readVoteResponse(r: Reader, version: number): VoteResponse {
   const errorCode = r.int16();
   let topics: VoteResponseTopicData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable VoteResponse.topics');
     const $a: VoteResponseTopicData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readVoteResponseTopicData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readVoteResponseTopicData(r, version));
     topics = $a;
   }
   let nodeEndpoints: VoteResponseNodeEndpoint[] = [];
-  const $count = r.uvarint();
+  const $count = r.taggedCount();
   for (let $t = 0; $t < $count && !r.failed; $t++) {
     const $tag = r.uvarint();
     const $size = r.uvarint();
@@ -251,10 +251,10 @@ function readVoteResponse(r: Reader, version: number): VoteResponse {
     switch ($tag) {
       case 0: {
         if (version >= 1) {
-          const $n = r.compactArrayLength();
+          const $n = r.compactArrayLength(8);
           if ($n < 0) r.fail('null for non-nullable VoteResponse.nodeEndpoints');
           const $a: VoteResponseNodeEndpoint[] = [];
-          for (let $i = 0; $i < $n; $i++) $a.push(readVoteResponseNodeEndpoint(r, version));
+          for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readVoteResponseNodeEndpoint(r, version));
           nodeEndpoints = $a;
         } else r.skip($size);
         break;
@@ -271,10 +271,10 @@ function readVoteResponseTopicData(r: Reader, version: number): VoteResponseTopi
   const topicName = r.compactString();
   let partitions: VoteResponsePartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(16);
     if ($n < 0) r.fail('null for non-nullable VoteResponseTopicData.partitions');
     const $a: VoteResponsePartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readVoteResponsePartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readVoteResponsePartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

@@ -87,10 +87,10 @@ function readVotersRecord(r: Reader, version: number): VotersRecord {
   const _version = r.int16();
   let voters: VotersRecordVoter[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(27);
     if ($n < 0) r.fail('null for non-nullable VotersRecord.voters');
     const $a: VotersRecordVoter[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readVotersRecordVoter(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readVotersRecordVoter(r, version));
     voters = $a;
   }
   r.skipTaggedFields();
@@ -102,10 +102,10 @@ function readVotersRecordVoter(r: Reader, version: number): VotersRecordVoter {
   const voterDirectoryId = r.uuid();
   let endpoints: VotersRecordEndpoint[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(5);
     if ($n < 0) r.fail('null for non-nullable VotersRecordVoter.endpoints');
     const $a: VotersRecordEndpoint[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readVotersRecordEndpoint(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readVotersRecordEndpoint(r, version));
     endpoints = $a;
   }
   const kRaftVersionFeature = readVotersRecordKRaftVersionFeature(r, version);

@@ -127,10 +127,10 @@ function readWriteShareGroupStateRequest(r: Reader, version: number): WriteShare
   const groupId = r.compactString();
   let topics: WriteShareGroupStateRequestWriteStateData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable WriteShareGroupStateRequest.topics');
     const $a: WriteShareGroupStateRequestWriteStateData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteShareGroupStateRequestWriteStateData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteShareGroupStateRequestWriteStateData(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -141,10 +141,10 @@ function readWriteShareGroupStateRequestWriteStateData(r: Reader, version: numbe
   const topicId = r.uuid();
   let partitions: WriteShareGroupStateRequestPartitionData[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(22);
     if ($n < 0) r.fail('null for non-nullable WriteShareGroupStateRequestWriteStateData.partitions');
     const $a: WriteShareGroupStateRequestPartitionData[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteShareGroupStateRequestPartitionData(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteShareGroupStateRequestPartitionData(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
@@ -159,10 +159,10 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number
   const deliveryCompleteCount = version >= 1 ? r.int32() : -1;
   let stateBatches: WriteShareGroupStateRequestStateBatch[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(20);
     if ($n < 0) r.fail('null for non-nullable WriteShareGroupStateRequestPartitionData.stateBatches');
     const $a: WriteShareGroupStateRequestStateBatch[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteShareGroupStateRequestStateBatch(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteShareGroupStateRequestStateBatch(r, version));
     stateBatches = $a;
   }
   r.skipTaggedFields();
@@ -207,10 +207,10 @@ function writeWriteShareGroupStateResponsePartitionResult(w: Writer, version: nu
 function readWriteShareGroupStateResponse(r: Reader, version: number): WriteShareGroupStateResponse {
   let results: WriteShareGroupStateResponseWriteStateResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(18);
     if ($n < 0) r.fail('null for non-nullable WriteShareGroupStateResponse.results');
     const $a: WriteShareGroupStateResponseWriteStateResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteShareGroupStateResponseWriteStateResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteShareGroupStateResponseWriteStateResult(r, version));
     results = $a;
   }
   r.skipTaggedFields();
@@ -221,10 +221,10 @@ function readWriteShareGroupStateResponseWriteStateResult(r: Reader, version: nu
   const topicId = r.uuid();
   let partitions: WriteShareGroupStateResponsePartitionResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(8);
     if ($n < 0) r.fail('null for non-nullable WriteShareGroupStateResponseWriteStateResult.partitions');
     const $a: WriteShareGroupStateResponsePartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteShareGroupStateResponsePartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteShareGroupStateResponsePartitionResult(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();

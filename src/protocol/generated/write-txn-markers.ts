@@ -104,10 +104,10 @@ function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, version: n
 function readWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
   let markers: WriteTxnMarkersRequestWritableTxnMarker[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(17);
     if ($n < 0) r.fail('null for non-nullable WriteTxnMarkersRequest.markers');
     const $a: WriteTxnMarkersRequestWritableTxnMarker[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteTxnMarkersRequestWritableTxnMarker(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteTxnMarkersRequestWritableTxnMarker(r, version));
     markers = $a;
   }
   r.skipTaggedFields();
@@ -120,10 +120,10 @@ function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number)
   const transactionResult = r.bool();
   let topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable WriteTxnMarkersRequestWritableTxnMarker.topics');
     const $a: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
     topics = $a;
   }
   const coordinatorEpoch = r.int32();
@@ -136,10 +136,10 @@ function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: nu
   const name = r.compactString();
   let partitionIndexes: number[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(4);
     if ($n < 0) r.fail('null for non-nullable WriteTxnMarkersRequestWritableTxnMarkerTopic.partitionIndexes');
     const $a: number[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(r.int32());
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(r.int32());
     partitionIndexes = $a;
   }
   r.skipTaggedFields();
@@ -182,10 +182,10 @@ function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer,
 function readWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
   let markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(10);
     if ($n < 0) r.fail('null for non-nullable WriteTxnMarkersResponse.markers');
     const $a: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
     markers = $a;
   }
   r.skipTaggedFields();
@@ -196,10 +196,10 @@ function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version: 
   const producerId = r.int64();
   let topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(3);
     if ($n < 0) r.fail('null for non-nullable WriteTxnMarkersResponseWritableTxnMarkerResult.topics');
     const $a: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version));
     topics = $a;
   }
   r.skipTaggedFields();
@@ -210,10 +210,10 @@ function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, vers
   const name = r.compactString();
   let partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
   {
-    const $n = r.compactArrayLength();
+    const $n = r.compactArrayLength(7);
     if ($n < 0) r.fail('null for non-nullable WriteTxnMarkersResponseWritableTxnMarkerTopicResult.partitions');
     const $a: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
-    for (let $i = 0; $i < $n; $i++) $a.push(readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version));
+    for (let $i = 0; $i < $n && !r.failed; $i++) $a.push(readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version));
     partitions = $a;
   }
   r.skipTaggedFields();
