@@ -33,6 +33,21 @@ test('SCRAM rejects a wrong server signature, a foreign nonce and too few iterat
   await assert.rejects(async () => m3.next(Buffer.from(`r=${NONCE}x,s=AAAA,i=100`)), /100 iterations/);
 });
 
+test('SCRAM refuses iteration counts above what Kafka stores (16384), at once', async () => {
+  const m = scramMechanism({ mechanism: 'SCRAM-SHA-512', username: 'user', password: 'pencil' }, NONCE);
+  await m.first();
+  const t0 = performance.now();
+  await assert.rejects(
+    async () => m.next(Buffer.from(`r=${NONCE}x,s=AAAA,i=20000000`)),
+    (err: unknown) => err instanceof AuthenticationError && /20000000 iterations/.test(err.message),
+  );
+  // Before the cap, deriving the key took 16 s of CPU.
+  assert.ok(performance.now() - t0 < 1000);
+  const ok = scramMechanism({ mechanism: 'SCRAM-SHA-512', username: 'user', password: 'pencil' }, NONCE);
+  await ok.first();
+  assert.ok(await ok.next(Buffer.from(`r=${NONCE}x,s=AAAA,i=16384`)));
+});
+
 test('user names with "," and "=" are escaped', async () => {
   const m = scramMechanism({ mechanism: 'SCRAM-SHA-256', username: 'a,b=c', password: 'p' }, NONCE);
   assert.equal((await m.first()).toString(), `n,,n=a=2Cb=3Dc,r=${NONCE}`);

@@ -5,8 +5,14 @@ import type { SaslMechanism } from './index.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
-/** Kafka refuses fewer than 4096 iterations; refusing them here too guards against a downgrade. */
+/**
+ * Kafka stores SCRAM credentials only with 4096 to 16384 iterations (ScramMechanism's minIterations
+ * and maxIterations; `kafka-configs` refuses others), so a broker never asks for a count outside that
+ * range. Fewer would be a downgrade (Java's ScramSaslClient refuses them too); more would let a
+ * hostile or broken server keep the CPU busy for as long as it likes (i = 20,000,000 took 16 s).
+ */
 const MIN_ITERATIONS = 4096;
+const MAX_ITERATIONS = 16384;
 
 /** RFC 5802 §5.1: ',' and '=' in a user name are escaped as '=2C' and '=3D'. */
 function saslName(name: string): string {
@@ -58,8 +64,10 @@ export function scramMechanism(
         if (!nonce?.startsWith(clientNonce) || !salt || !Number.isInteger(iterations)) {
           throw new AuthenticationError(`SCRAM: malformed server-first message "${text}"`);
         }
-        if (iterations < MIN_ITERATIONS) {
-          throw new AuthenticationError(`SCRAM: server asked for ${iterations} iterations (< ${MIN_ITERATIONS})`);
+        if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
+          throw new AuthenticationError(
+            `SCRAM: server asked for ${iterations} iterations; Kafka uses ${MIN_ITERATIONS} to ${MAX_ITERATIONS}`,
+          );
         }
         const salted = await pbkdf2Async(o.password, Buffer.from(salt, 'base64'), iterations, keyLength, digest);
         const clientKey = hmac(salted, 'Client Key');
