@@ -2,7 +2,9 @@
 import { backoffDelay } from '../cluster/backoff.js';
 import { SluiceError } from '../errors.js';
 import { decodeRecordBatches } from '../protocol/records/decode.js';
-import type { PartitionState } from './partition-state.js';
+import { CorruptRecordError } from '../protocol/records/errors.js';
+import { type BatchScan, scanRecordBatches } from '../protocol/records/scan.js';
+import type { TopicPartition } from './topic-partition.js';
 
 /**
  * Partition-level Fetch errors the consumer rides out, as Java's fetcher does (FetchCollector): the
@@ -28,8 +30,39 @@ export function partitionBackoff(failures: number, o: { retryBackoffMs: number; 
   return backoffDelay(failures, { initialMs: o.retryBackoffMs, maxMs: o.retryBackoffMaxMs });
 }
 
+/**
+ * Reads the batch headers of a partition's records blob (nothing is decoded or verified until
+ * delivery) and checks what the headers alone can show: at least one whole batch, batches ending past
+ * the fetch position (else the position would never advance and the same records would be delivered
+ * forever) and below the high watermark (a consumer's fetch never returns more). Offsets are not
+ * covered by the batch CRC, so these checks are what catches a corrupt base offset.
+ */
+export function scanFetched(
+  state: TopicPartition,
+  records: Buffer,
+  fetchOffset: number,
+  highWatermark: number,
+): BatchScan | Error {
+  const scan = scanRecordBatches(records);
+  if (scan.batches === 0) return noWholeBatchError(state, fetchOffset, records, scan.corrupt);
+  const at = { topic: state.topic, partition: state.partition, offset: fetchOffset };
+  if (highWatermark >= 0 && scan.nextOffset > highWatermark) {
+    return new CorruptRecordError(
+      at,
+      `the fetched batches end at offset ${scan.nextOffset - 1}, past the high watermark ${highWatermark}`,
+    );
+  }
+  if (scan.nextOffset <= fetchOffset) {
+    return new CorruptRecordError(
+      at,
+      `the fetched batches end at offset ${scan.nextOffset - 1}, below the fetch position ${fetchOffset}: the position would not advance`,
+    );
+  }
+  return scan;
+}
+
 /** Why a non-empty `records` blob held no whole batch: a corrupt header, or a batch over the fetch limit. */
-export function noWholeBatchError(state: PartitionState, records: Buffer, corrupt: boolean): Error {
+function noWholeBatchError(state: TopicPartition, position: number, records: Buffer, corrupt: boolean): Error {
   if (corrupt) {
     try {
       decodeRecordBatches(records, { topic: state.topic, partition: state.partition });
@@ -38,7 +71,7 @@ export function noWholeBatchError(state: PartitionState, records: Buffer, corrup
     }
   }
   return new SluiceError(
-    `${state.topic}-${state.partition}: the record batch at offset ${state.position} is larger than maxPartitionFetchBytes allows (${records.length} bytes returned)`,
+    `${state.topic}-${state.partition}: the record batch at offset ${position} is larger than maxPartitionFetchBytes allows (${records.length} bytes returned)`,
     { code: 'RECORD_TOO_LARGE' },
   );
 }

@@ -3,9 +3,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { Fetch, type FetchResponsePartitionData } from '../protocol/generated/index.js';
 import { ZERO_UUID } from '../protocol/reader.js';
-import { CorruptRecordError } from '../protocol/records/errors.js';
-import { scanRecordBatches } from '../protocol/records/scan.js';
-import { noWholeBatchError, partitionBackoff, RETRY_PARTITION } from './fetch-errors.js';
+import { partitionBackoff, RETRY_PARTITION, scanFetched } from './fetch-errors.js';
 import { FetchSession, type SessionPartition, toForgotten, toTopics } from './fetch-session.js';
 import type { FetchedChunk, FetchedFrame, PartitionState } from './partition-state.js';
 
@@ -380,21 +378,9 @@ export class Fetcher {
     const records = p.records;
     if (!records || records.length === 0) return false;
     // Only the batch headers are read here; records are decoded when delivered.
-    const scan = scanRecordBatches(records);
-    if (scan.batches === 0) {
-      this.events.onError(noWholeBatchError(state, records, scan.corrupt), state);
-      return false;
-    }
-    if (scan.nextOffset <= asked.fetchOffset) {
-      // Every batch ends below the offset we asked for: fetching again would return the same bytes
-      // and deliver the same records forever. A broker does not do that; the data is corrupt.
-      this.events.onError(
-        new CorruptRecordError(
-          { topic: state.topic, partition: state.partition, offset: asked.fetchOffset },
-          `the fetched batches end at offset ${scan.nextOffset - 1}, below the fetch position ${asked.fetchOffset}: the position would not advance`,
-        ),
-        state,
-      );
+    const scan = scanFetched(state, records, asked.fetchOffset, Number(p.highWatermark));
+    if (scan instanceof Error) {
+      this.events.onError(scan, state);
       return false;
     }
     state.position = scan.nextOffset;

@@ -250,6 +250,8 @@ function openV2(data: Buffer, p: number, batchLength: number, ctx: DecodeContext
   const timestampType = ((attributes >>> 3) & 1) as TimestampType;
   const isControl = (attributes & 0x20) !== 0;
   if (baseOffset < 0) bad(`negative base offset ${baseOffset}`);
+  // Neither field is covered by the CRC; these values cannot be real.
+  if (readInt32(data, p + 12) < -1) bad(`partition leader epoch ${readInt32(data, p + 12)}`);
   // Deltas start at 0 and rise by at least 1 per record (compaction may leave gaps, never overlaps).
   if (lastOffsetDelta < 0 || lastOffsetDelta < recordCount - 1)
     bad(`last offset delta ${lastOffsetDelta} does not fit ${recordCount} records`);
