@@ -37,8 +37,14 @@ export class FetchSession {
   private readonly sent = new Map<string, SessionPartition>();
 
   /** What the broker's session holds, keyed by topic id (or name) and partition. */
+  private readonly byName = new Map<string, SessionPartition>();
+
+  /**
+   * The partition a response entry answers: by topic id (Fetch v13+) or by name (older versions,
+   * which name topics even when their ids are known from metadata).
+   */
   lookup(topicIdOrName: string, partition: number): SessionPartition | undefined {
-    return this.sent.get(`${topicIdOrName}\u0000${partition}`);
+    return this.sent.get(`${topicIdOrName}\u0000${partition}`) ?? this.byName.get(`${topicIdOrName}\u0000${partition}`);
   }
 
   build(wanted: SessionPartition[]): SessionRequest {
@@ -64,7 +70,11 @@ export class FetchSession {
       for (const [k, p] of this.sent) if (!next.has(k)) forgotten.push(p);
     }
     this.sent.clear();
-    for (const [k, p] of next) this.sent.set(k, p);
+    this.byName.clear();
+    for (const [k, p] of next) {
+      this.sent.set(k, p);
+      this.byName.set(`${p.topic}\u0000${p.partition}`, p);
+    }
     return { sessionId: this.id, sessionEpoch: this.epoch, partitions, forgotten };
   }
 
@@ -84,6 +94,7 @@ export class FetchSession {
     this.id = 0;
     this.epoch = 0;
     this.sent.clear();
+    this.byName.clear();
   }
 }
 

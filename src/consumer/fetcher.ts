@@ -232,8 +232,14 @@ export class Fetcher {
       }
       this.reserved += maxBytes;
       try {
-        await this.fetchOnce(nodeId, session, targets, maxBytes);
+        const t0 = Date.now();
+        const got = await this.fetchOnce(nodeId, session, targets, maxBytes);
         failures = 0;
+        // A broker parks an empty fetch for fetch.max.wait.ms; one that answers empty at once (or
+        // with data we cannot use) must not have us asking again in a tight loop.
+        if (!got && this.o.maxWaitMs > 0 && Date.now() - t0 < Math.min(10, this.o.maxWaitMs)) {
+          await sleep(this.cluster.options.retryBackoffMs, this.abort.signal).catch(() => {});
+        }
       } catch (err) {
         if (!this.running) return;
         session.reset();
@@ -319,6 +325,7 @@ export class Fetcher {
     }
     this.buffered += frame.bytes;
     if (refresh) await this.cluster.refreshMetadata({ signal: this.abort.signal }).catch(() => {});
+    return frame.pending > 0;
   }
 
   /** A retriable partition error: the partition is not fetched again until its backoff ends. */
