@@ -56,6 +56,7 @@ export class Fetcher {
   private leaderAttempts = 0;
   /** Wakes the loops when the earliest per-partition backoff ends. */
   private backoffTimer: NodeJS.Timeout | undefined;
+  private backoffAt = 0;
 
   constructor(
     private readonly cluster: Cluster,
@@ -98,17 +99,23 @@ export class Fetcher {
         this.loops.set(leader, loop);
       }
     }
-    if (nextRetry !== Number.POSITIVE_INFINITY && !this.backoffTimer) {
-      this.backoffTimer = setTimeout(
-        () => {
-          this.backoffTimer = undefined;
-          this.wake();
-        },
-        Math.max(1, nextRetry - Date.now()),
-      );
-    }
+    if (nextRetry !== Number.POSITIVE_INFINITY) this.wakeAt(nextRetry);
     if (leaderless) this.awaitLeaders();
     else this.leaderAttempts = 0;
+  }
+
+  /** Wakes the loops at `at` (ms since the epoch), when a partition's backoff ends. */
+  private wakeAt(at: number): void {
+    if (this.backoffTimer && this.backoffAt <= at) return;
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.backoffAt = at;
+    this.backoffTimer = setTimeout(
+      () => {
+        this.backoffTimer = undefined;
+        this.wake();
+      },
+      Math.max(1, at - Date.now()),
+    );
   }
 
   /**
@@ -332,6 +339,7 @@ export class Fetcher {
   private backOff(state: PartitionState, errorCode: number): void {
     const delay = partitionBackoff(state.fetchFailures++, this.cluster.options);
     state.retryAt = Date.now() + delay;
+    this.wakeAt(state.retryAt);
     const log = errorCode === -1 || state.fetchFailures > 5 ? 'warn' : 'debug';
     this.cluster.options.logger[log]('Fetch of a partition failed; retrying', {
       partition: `${state.topic}-${state.partition}`,

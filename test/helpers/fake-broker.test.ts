@@ -57,7 +57,7 @@ test('two consumers share a group, commit, and a producer writes through it', as
     const onRecord = (r: ConsumerRecord) => void seen.set(`${r.partition}/${r.offset}`, r);
     const runs = [a.run({ eachMessage: onRecord }), b.run({ eachMessage: onRecord })];
     const deadline = Date.now() + 20000;
-    while ((seen.size < 40 || aOwned + bOwned !== 4 || aOwned === 0) && Date.now() < deadline)
+    while ((seen.size < 40 || aOwned + bOwned !== 4 || aOwned === 0 || bOwned === 0) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     await Promise.all([a.close(), b.close()]);
     await Promise.all(runs);

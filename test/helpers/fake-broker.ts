@@ -23,7 +23,7 @@ import { GroupCoordinator } from './fake-group.js';
 /** Versions the fake broker advertises: every one the default handlers implement. */
 export const FAKE_VERSIONS: Record<string, [number, number]> = {
   Produce: [3, 9],
-  Fetch: [4, 12],
+  Fetch: [4, 16],
   ListOffsets: [1, 7],
   Metadata: [1, 12],
   OffsetCommit: [2, 8],
@@ -435,6 +435,7 @@ export class FakeCluster {
         topic: t.topic ?? '',
         topicId: t.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
         partitions: t.partitions.map((fp): FetchResponsePartitionData => {
+          const name = t.topic || this.topicName(t.topicId);
           const base: FetchResponsePartitionData = {
             partitionIndex: fp.partition,
             errorCode: 0,
@@ -448,8 +449,8 @@ export class FakeCluster {
             preferredReadReplica: -1,
             records: null,
           };
-          const part = this.topics.get(t.topic ?? '')?.partitions[fp.partition];
-          if (!part) return { ...base, errorCode: 3 };
+          const part = this.topics.get(name)?.partitions[fp.partition];
+          if (!part) return { ...base, errorCode: t.topic ? 3 : 100 };
           if (part.leader !== ctx.nodeId)
             return { ...base, errorCode: 6, currentLeader: { leaderId: part.leader, leaderEpoch: part.leaderEpoch } };
           const at = Number(fp.fetchOffset);
@@ -494,6 +495,11 @@ export class FakeCluster {
       out = build();
     }
     return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: out.responses, nodeEndpoints: [] };
+  }
+
+  private topicName(id: string | undefined): string {
+    for (const t of this.topics.values()) if (t.id === id) return t.name;
+    return '';
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: ListOffsetsRequest of any version
