@@ -105,7 +105,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       await this.start();
       await Promise.race([delivery.run(opts), this.closed.promise]);
     } catch (err) {
+      // close() while still starting: what start-up was waiting for failed because we closed.
+      const closedByUser = this.closePromise !== undefined && !this.core.failure;
       await this.close().catch(() => {});
+      if (closedByUser) return;
       throw err;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);

@@ -149,3 +149,15 @@ test('close with the broker gone', { timeout: 120000 }, async () => {
     await kafka.close();
   }
 });
+
+test('close() while run() is still starting: run() resolves', { timeout: 60000 }, async () => {
+  const topic = await topicWith(1);
+  for (let i = 0; i < 20; i++) {
+    const consumer = new Consumer({ brokers: env.kafka.bootstrap, groupId: uniqueName('g') });
+    consumer.subscribe(topic);
+    const run = consumer.run({ eachMessage: () => {} });
+    await sleep(i * 3);
+    await consumer.close({ timeoutMs: 5000 });
+    await run; // must not reject with the connection or abort errors of the interrupted start-up
+  }
+});
