@@ -1,0 +1,325 @@
+// The fake broker itself: Sluice's Consumer, Producer and Admin work against it end to end, its group
+// coordinator behaves like Kafka's classic one, and its knobs (errors, delays, silence, raw frames) reach
+// the client.
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { Admin } from '../../src/admin/admin.js';
+import { Consumer } from '../../src/consumer/consumer.js';
+import type { ConsumerRecord } from '../../src/consumer/record.js';
+import { Connection } from '../../src/network/connection.js';
+import { Producer } from '../../src/producer/producer.js';
+import { KafkaError } from '../../src/protocol/errors.js';
+import { Metadata } from '../../src/protocol/generated/index.js';
+import { ProtocolDecodeError } from '../../src/protocol/reader.js';
+import { consumeUntil } from './env.js';
+import { FakeCluster, type FakeClusterOptions, rawResponseFrame } from './fake-broker.js';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const open: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) await x.close();
+});
+
+async function fake(opts: FakeClusterOptions): Promise<FakeCluster> {
+  const c = await FakeCluster.start(opts);
+  open.push(c);
+  return c;
+}
+
+function consumer(c: FakeCluster, opts: Partial<ConstructorParameters<typeof Consumer>[0]> = {}) {
+  const x = new Consumer({
+    brokers: c.bootstrap,
+    autoOffsetReset: 'earliest',
+    sessionTimeoutMs: 6000,
+    heartbeatIntervalMs: 200,
+    fetchMaxWaitMs: 200,
+    logger: quiet,
+    ...opts,
+  });
+  open.push(x);
+  return x;
+}
+
+const values = (seen: ConsumerRecord[]) => seen.map((r) => r.value!.toString());
+
+test('a Producer writes and a Consumer with assign() reads every record back, in order', async () => {
+  const c = await fake({ nodes: 2, topics: [{ name: 't', partitions: 3 }] });
+  const producer = new Producer({ brokers: c.bootstrap, logger: quiet, lingerMs: 0 });
+  open.push(producer);
+  const sent = await producer.send({
+    topic: 't',
+    messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 3 })),
+  });
+  assert.deepEqual(
+    sent.map((m) => m.offset),
+    Array.from({ length: 30 }, (_, i) => Math.floor(i / 3)),
+  );
+  assert.equal(c.log('t', 0).endOffset, 10);
+  // Partitions 0 and 2 are led by node 0, partition 1 by node 1: the produce went to each leader.
+  assert.deepEqual(new Set(c.requestsOf('Produce').map((r) => r.nodeId)), new Set([0, 1]));
+
+  const x = consumer(c);
+  x.assign([0, 1, 2].map((partition) => ({ topic: 't', partition })));
+  const seen = await consumeUntil(x, (s) => s.length >= 30, 20_000);
+  for (const p of [0, 1, 2]) {
+    const mine = seen.filter((r) => r.partition === p);
+    assert.deepEqual(
+      mine.map((r) => r.offset),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      values(mine),
+      Array.from({ length: 10 }, (_, i) => `v${i * 3 + p}`),
+    );
+  }
+});
+
+test('a Consumer with subscribe() joins a group (KIP-394 member id first), consumes and commits', async () => {
+  const c = await fake({ topics: [{ name: 't', partitions: 2 }] });
+  for (let i = 0; i < 10; i++) c.append('t', i % 2, [{ key: `k${i}`, value: `v${i}` }]);
+  const x = consumer(c, { groupId: 'g' });
+  x.subscribe('t');
+  const seen = await consumeUntil(x, (s) => s.length >= 10, 20_000);
+  assert.equal(seen.length, 10);
+  // Closing committed what was processed.
+  assert.equal(c.committed('g', 't', 0), 5);
+  assert.equal(c.committed('g', 't', 1), 5);
+  const joins = c.requestsOf('JoinGroup');
+  assert.equal(joins[0]!.req.memberId, '', 'the first join has no member id');
+  assert.notEqual(joins[1]!.req.memberId, '', 'the second uses the one MEMBER_ID_REQUIRED handed out');
+  assert.equal(c.group('g').state, 'Empty', 'the member left on close');
+});
+
+test('two consumers share a group: the partitions are split, and the survivor takes all after one leaves', async () => {
+  const c = await fake({ topics: [{ name: 't', partitions: 4 }] });
+  const a = consumer(c, { groupId: 'g', clientId: 'a' });
+  const b = consumer(c, { groupId: 'g', clientId: 'b' });
+  const seen = new Map<string, ConsumerRecord[]>([
+    ['a', []],
+    ['b', []],
+  ]);
+  a.subscribe('t');
+  b.subscribe('t');
+  const runA = a.run({ eachMessage: (r) => void seen.get('a')!.push(r) });
+  const runB = b.run({ eachMessage: (r) => void seen.get('b')!.push(r) });
+  const group = c.group('g');
+  await waitUntil(
+    () => group.state === 'Stable' && group.members.size === 2 && a.assignment().length + b.assignment().length === 4,
+    'both members to hold partitions',
+  );
+  assert.equal(a.assignment().length, 2);
+  assert.equal(b.assignment().length, 2);
+  for (let p = 0; p < 4; p++) c.append('t', p, [{ value: `p${p}` }]);
+  await waitUntil(() => seen.get('a')!.length + seen.get('b')!.length === 4, 'every record to be consumed');
+  const owner = (p: number) => (a.assignment().some((x) => x.partition === p) ? 'a' : 'b');
+  for (let p = 0; p < 4; p++) assert.ok(seen.get(owner(p))!.some((r) => r.partition === p));
+
+  await b.close();
+  await runB;
+  await waitUntil(() => a.assignment().length === 4, 'a to own every partition');
+  assert.equal(group.members.size, 1);
+  await a.close();
+  await runA;
+});
+
+test('Admin: create, list, describe and delete topics; list offsets; describe the cluster and groups', async () => {
+  const c = await fake({ nodes: 3 });
+  const admin = new Admin({ brokers: c.bootstrap, logger: quiet });
+  open.push(admin);
+  const [created] = await admin.createTopics([{ topic: 'a', numPartitions: 3 }]);
+  assert.equal(created!.topicId, c.topic('a').topicId);
+  await assert.rejects(admin.createTopics([{ topic: 'a', numPartitions: 1 }]), /TOPIC_ALREADY_EXISTS/);
+  assert.deepEqual(await admin.listTopics(), ['a']);
+  const [described] = await admin.describeTopics('a');
+  assert.deepEqual(
+    described!.partitions.map((p) => p.leader),
+    [0, 1, 2],
+  );
+
+  c.append('a', 1, [
+    { value: 'x', timestamp: 1000 },
+    { value: 'y', timestamp: 2000 },
+  ]);
+  c.append('a', 1, [{ value: 'z', timestamp: 3000 }]);
+  c.log('a', 1).truncateBefore(1);
+  const offsets = await admin.listOffsets([
+    { topic: 'a', partition: 1, at: 'earliest' },
+    { topic: 'a', partition: 1, at: 'latest' },
+    { topic: 'a', partition: 1, at: 1500 },
+    { topic: 'a', partition: 1, at: 'maxTimestamp' },
+    { topic: 'a', partition: 1, at: 5000 },
+  ]);
+  assert.deepEqual(
+    offsets.map((o) => o.offset),
+    [1, 3, 1, 2, -1],
+  );
+
+  const cluster = await admin.describeCluster();
+  assert.deepEqual(
+    cluster.brokers.map((b) => b.port),
+    c.nodes.map((n) => n.port),
+  );
+
+  const x = consumer(c, { groupId: 'g' });
+  x.subscribe('a');
+  const run = x.run({ eachMessage: () => {} });
+  await waitUntil(() => x.assignment().length === 3, 'the assignment');
+  const [group] = await admin.describeGroups('g');
+  assert.equal(group!.state, 'Stable');
+  assert.equal(group!.members.length, 1);
+  assert.deepEqual(
+    (await admin.listGroups()).map((g) => g.groupId),
+    ['g'],
+  );
+  await x.close();
+  await run;
+
+  await admin.deleteTopics('a');
+  assert.deepEqual(await admin.listTopics(), []);
+});
+
+test('an injected error code reaches the client: fatal ones as typed errors, retriable ones are retried', async () => {
+  const c = await fake({ topics: [{ name: 't', partitions: 1 }] });
+  const admin = new Admin({ brokers: c.bootstrap, logger: quiet });
+  open.push(admin);
+  c.failNext('CreateTopics', 'POLICY_VIOLATION', { topic: 'b' });
+  await assert.rejects(admin.createTopics([{ topic: 'b', numPartitions: 1 }]), (err: unknown) => {
+    assert.ok(err instanceof KafkaError, String(err));
+    assert.equal(err.errorCode, 44);
+    return true;
+  });
+
+  // A retriable one on a partition's fetch, as when leadership moves: the consumer refreshes its
+  // metadata, finds the new leader and goes on.
+  const c2 = await fake({ nodes: 2, topics: [{ name: 'm', partitions: 1 }] });
+  c2.append('m', 0, [{ value: 'a' }, { value: 'b' }]);
+  const unhook = c2.on('Fetch', async (_req, ctx) => {
+    unhook();
+    c2.setLeader('m', 0, 1);
+    return ctx.next(); // node 0 is no longer the leader: NOT_LEADER_OR_FOLLOWER, naming node 1 (KIP-951)
+  });
+  const x = consumer(c2);
+  x.assign([{ topic: 'm', partition: 0 }]);
+  const seen = await consumeUntil(x, (s) => s.length >= 2, 20_000);
+  assert.deepEqual(values(seen), ['a', 'b']);
+  assert.ok(c2.requestsOf('Fetch', 0).length >= 1 && c2.requestsOf('Fetch', 1).length >= 1);
+});
+
+test('a retriable fetch error with no leader change is retried after the partition backoff', {
+  todo:
+    'consumer bug for the lead: Fetcher.backOff() sets retryAt but nothing calls wake() when it passes, ' +
+    'so the partition is never fetched again (src/consumer/fetcher.ts)',
+}, async () => {
+  const c = await fake({ topics: [{ name: 't', partitions: 1 }] });
+  c.append('t', 0, [{ value: 'a' }, { value: 'b' }]);
+  c.failNext('Fetch', 'NOT_LEADER_OR_FOLLOWER', { topic: 't', partition: 0 });
+  const x = consumer(c);
+  x.assign([{ topic: 't', partition: 0 }]);
+  const seen = await consumeUntil(x, (s) => s.length >= 2, 10_000);
+  assert.deepEqual(values(seen), ['a', 'b']);
+});
+
+test('a delayed response arrives late; a silenced API makes the client time out', async () => {
+  const c = await fake({ topics: [{ name: 't', partitions: 1 }] });
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.node(0).port,
+    clientId: 't',
+    requestTimeoutMs: 300,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  c.delay('Metadata', 100, { times: 1 });
+  const t0 = Date.now();
+  const res = await conn.request(Metadata, { topics: [{ name: 't' }] }, { timeoutMs: 10_000 });
+  assert.ok(Date.now() - t0 >= 95, 'the answer waited for the delay');
+  assert.equal(res.topics[0]!.partitions.length, 1);
+
+  const unsilence = c.silence('Metadata');
+  await assert.rejects(conn.request(Metadata, { topics: [] }), { code: 'REQUEST_TIMEOUT' });
+  unsilence();
+
+  // defaultApiTimeoutMs too: the bootstrap inside listTopics retries on its own deadline (a client issue).
+  const admin = new Admin({
+    brokers: c.bootstrap,
+    logger: quiet,
+    requestTimeoutMs: 200,
+    retryBackoffMs: 10,
+    defaultApiTimeoutMs: 1000,
+  });
+  open.push(admin);
+  c.silence('all');
+  const started = Date.now();
+  await assert.rejects(admin.listTopics({ timeoutMs: 1000 }), (err: unknown) => {
+    assert.match(String((err as Error).message), /tim/i);
+    return true;
+  });
+  assert.ok(Date.now() - started < 1000 + 5000, 'gave up by its deadline');
+});
+
+test('a raw frame reaches the decoder: a truncated body is a typed decode error, a garbled frame a protocol violation', async () => {
+  const c = await fake({});
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.node(0).port,
+    clientId: 't',
+    requestTimeoutMs: 5000,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  // A valid Metadata response cut in the middle, with a length prefix that matches the cut.
+  const remove = c.raw('Metadata', (_frame, ctx) => {
+    const good = ctx.encode({
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: 0, host: '127.0.0.1', port: 1, rack: null }],
+      clusterId: 'x',
+      controllerId: 0,
+      topics: [],
+      clusterAuthorizedOperations: -2147483648,
+      errorCode: 0,
+    });
+    const cut = good.subarray(0, good.length - 6);
+    cut.writeInt32BE(cut.length - 4, 0);
+    return cut;
+  });
+  await assert.rejects(conn.request(Metadata, { topics: [] }), ProtocolDecodeError);
+  assert.ok(!conn.isClosed, 'a bad body fails only its request');
+  remove();
+  assert.equal((await conn.request(Metadata, { topics: [] })).clusterId, c.clusterId);
+
+  c.raw('Metadata', (_frame, ctx) => rawResponseFrame(ctx.correlationId + 7, Buffer.from([1, 2, 3])));
+  await assert.rejects(conn.request(Metadata, { topics: [] }), { code: 'PROTOCOL_VIOLATION' });
+  assert.ok(conn.isClosed);
+});
+
+test('a long-poll fetch is answered as soon as data is appended, and follows a leader move', async () => {
+  const c = await fake({ nodes: 2, topics: [{ name: 't', partitions: 1 }] });
+  const x = consumer(c, { fetchMaxWaitMs: 20_000 });
+  x.assign([{ topic: 't', partition: 0 }]);
+  const seen: ConsumerRecord[] = [];
+  const run = x.run({ eachMessage: (r) => void seen.push(r) });
+  await c.nextRequest('Fetch', { where: (req) => req.maxWaitMs === 20_000 });
+  const appendedAt = Date.now();
+  c.append('t', 0, [{ value: 'first' }]);
+  await waitUntil(() => seen.length === 1, 'the first record');
+  assert.ok(Date.now() - appendedAt < 10_000, 'answered on append, not after maxWaitMs');
+
+  c.setLeader('t', 0, 1);
+  c.append('t', 0, [{ value: 'second' }]);
+  await waitUntil(() => seen.length === 2, 'the record after the leader moved');
+  assert.deepEqual(values(seen), ['first', 'second']);
+  assert.ok(c.requestsOf('Fetch', 1).length > 0, 'fetched from the new leader');
+  await x.close();
+  await run;
+});
+
+/** Polls `check` every 20 ms; fails after `timeoutMs` (only catches hangs). */
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
