@@ -9,7 +9,7 @@ import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { Connection } from '../../src/network/connection.js';
 import { Producer } from '../../src/producer/producer.js';
 import { KafkaError } from '../../src/protocol/errors.js';
-import { Metadata } from '../../src/protocol/generated/index.js';
+import { FindCoordinator, Heartbeat, JoinGroup, Metadata, SyncGroup } from '../../src/protocol/generated/index.js';
 import { ProtocolDecodeError } from '../../src/protocol/reader.js';
 import { consumeUntil } from './env.js';
 import { FakeCluster, type FakeClusterOptions, rawResponseFrame } from './fake-broker.js';
@@ -313,6 +313,177 @@ test('a long-poll fetch is answered as soon as data is appended, and follows a l
   assert.ok(c.requestsOf('Fetch', 1).length > 0, 'fetched from the new leader');
   await x.close();
   await run;
+});
+
+/** A hand-driven group member on its own connection, to test the coordinator step by step. */
+async function member(
+  c: FakeCluster,
+  opts: { nodeId?: number; sessionTimeoutMs?: number; rebalanceTimeoutMs?: number; instance?: string } = {},
+) {
+  const groupInstanceId = opts.instance ?? null;
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.node(opts.nodeId ?? 0).port,
+    clientId: 'm',
+    requestTimeoutMs: 20_000,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  const m = {
+    id: '',
+    generation: -1,
+    join: async (protocols: string[]) => {
+      const res = await conn.request(JoinGroup, {
+        groupId: 'g',
+        sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000,
+        rebalanceTimeoutMs: opts.rebalanceTimeoutMs ?? 10_000,
+        memberId: m.id,
+        groupInstanceId,
+        protocolType: 'consumer',
+        protocols: protocols.map((name) => ({ name, metadata: Buffer.from(name) })),
+      });
+      if (res.errorCode === 79 || res.errorCode === 0) m.id = res.memberId;
+      if (res.errorCode === 0) m.generation = res.generationId;
+      return res;
+    },
+    sync: (assignments: Record<string, string> = {}) =>
+      conn.request(SyncGroup, {
+        groupId: 'g',
+        generationId: m.generation,
+        memberId: m.id,
+        groupInstanceId,
+        assignments: Object.entries(assignments).map(([memberId, a]) => ({ memberId, assignment: Buffer.from(a) })),
+      }),
+    heartbeat: async () =>
+      (await conn.request(Heartbeat, { groupId: 'g', generationId: m.generation, memberId: m.id, groupInstanceId }))
+        .errorCode,
+  };
+  return m;
+}
+
+test('group coordinator: KIP-394 ids, REBALANCE_IN_PROGRESS on heartbeat, protocol vote, leader and assignments', async () => {
+  const c = await fake({});
+  const m1 = await member(c);
+  assert.equal((await m1.join(['range', 'roundrobin'])).errorCode, 79, 'MEMBER_ID_REQUIRED');
+  assert.notEqual(m1.id, '');
+  const j1 = await m1.join(['range', 'roundrobin']);
+  assert.deepEqual([j1.errorCode, j1.generationId, j1.leader, j1.protocolName], [0, 1, m1.id, 'range']);
+  assert.deepEqual(
+    j1.members.map((x) => x.memberId),
+    [m1.id],
+  );
+  assert.equal((await m1.sync({ [m1.id]: 'A' })).assignment.toString(), 'A');
+  assert.equal(await m1.heartbeat(), 0);
+
+  const m2 = await member(c);
+  await m2.join(['roundrobin']);
+  const parked = m2.join(['roundrobin']); // waits for m1 to rejoin
+  await waitUntil(() => c.group('g').state === 'PreparingRebalance', 'the rebalance to start');
+  assert.equal(await m1.heartbeat(), 27, 'REBALANCE_IN_PROGRESS');
+  const j2 = await m1.join(['range', 'roundrobin']);
+  const j2b = await parked;
+  assert.deepEqual([j2.generationId, j2b.generationId], [2, 2]);
+  assert.equal(j2.protocolName, 'roundrobin', 'the only protocol every member supports');
+  assert.equal(j2.leader, m1.id, 'the leader stays');
+  assert.equal(j2.members.length, 2);
+  assert.deepEqual(j2b.members, [], 'followers get no member list');
+  const follower = m2.sync(); // parks until the leader's assignment
+  const leader = await m1.sync({ [m1.id]: 'A', [m2.id]: 'B' });
+  assert.deepEqual([leader.assignment.toString(), (await follower).assignment.toString()], ['A', 'B']);
+  assert.equal(c.group('g').state, 'Stable');
+
+  const m3 = await member(c);
+  assert.equal((await m3.join(['sticky'])).errorCode, 23, 'INCONSISTENT_GROUP_PROTOCOL, before any member id');
+});
+
+test('group coordinator: members that stop heartbeating or do not rejoin are removed', async () => {
+  const c = await fake({ minSessionTimeoutMs: 100 });
+  const m1 = await member(c, { sessionTimeoutMs: 400, rebalanceTimeoutMs: 400 });
+  const m2 = await member(c, { sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000 });
+  await m1.join(['range']);
+  await m1.join(['range']);
+  await m1.sync({ [m1.id]: 'A' });
+  // m2 joins; m1 never rejoins: after m1's rebalance timeout the join completes without it.
+  await m2.join(['range']);
+  const j = await m2.join(['range']);
+  assert.deepEqual([j.errorCode, j.leader, j.members.length], [0, m2.id, 1]);
+  assert.equal(await m1.heartbeat(), 25, 'UNKNOWN_MEMBER_ID');
+  await m2.sync({ [m2.id]: 'B' });
+
+  // A member of a stable group whose session expires is removed, and the others rebalance.
+  const m3 = await member(c, { sessionTimeoutMs: 300, rebalanceTimeoutMs: 30_000 });
+  await m3.join(['range']);
+  const j3 = m3.join(['range']);
+  await waitUntil(() => c.group('g').state === 'PreparingRebalance', 'the rebalance to start');
+  await m2.join(['range']);
+  await j3;
+  await Promise.all([m2.sync({ [m2.id]: 'B', [m3.id]: 'C' }), m3.sync()]);
+  assert.equal(c.group('g').members.size, 2);
+  let code = 0;
+  await waitUntil(() => {
+    void m2.heartbeat().then((x) => (code = x));
+    return code === 27;
+  }, 'm2 to hear of the rebalance after m3 went quiet');
+  assert.ok(!c.group('g').members.has(m3.id));
+});
+
+test('group coordinator: a static member that rejoins gets its assignment back without a rebalance', async () => {
+  const c = await fake({});
+  const m1 = await member(c, { instance: 'instance-1' });
+  const first = await m1.join(['range']);
+  assert.equal(first.errorCode, 0, 'static members skip MEMBER_ID_REQUIRED');
+  await m1.sync({ [m1.id]: 'A' });
+  // The same instance restarts: a new member id, the same generation and assignment.
+  const m1b = await member(c, { instance: 'instance-1' });
+  const again = await m1b.join(['range']);
+  assert.equal(again.errorCode, 0);
+  assert.notEqual(m1b.id, m1.id);
+  assert.equal(again.generationId, 1, 'no new generation');
+  assert.equal((await m1b.sync()).assignment.toString(), 'A');
+  assert.equal(await m1.heartbeat(), 82, 'the old member id is fenced (FENCED_INSTANCE_ID)');
+  assert.equal(await m1b.heartbeat(), 0);
+});
+
+test('the coordinator is the configured node; other nodes answer NOT_COORDINATOR', async () => {
+  const c = await fake({ nodes: 3, coordinator: 2 });
+  const m = await member(c, { nodeId: 0 });
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.node(0).port,
+    clientId: 't',
+    requestTimeoutMs: 5000,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  const found = await conn.request(FindCoordinator, { keyType: 0, coordinatorKeys: ['g'] });
+  assert.deepEqual(
+    found.coordinators.map((x) => [x.nodeId, x.port, x.errorCode]),
+    [[2, c.node(2).port, 0]],
+  );
+  assert.equal((await m.join(['range'])).errorCode, 16, 'NOT_COORDINATOR');
+  c.setCoordinator(0, 'g');
+  assert.equal((await m.join(['range'])).errorCode, 79);
+});
+
+test('ApiVersions advertises capped versions, and a client asking too high is answered in v0 (KIP-511)', async () => {
+  const c = await fake({ versions: { Metadata: 9, ApiVersions: 2, DescribeCluster: null } });
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.node(0).port,
+    clientId: 't',
+    requestTimeoutMs: 5000,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  assert.equal(conn.apiVersions.highest(Metadata), 9);
+  assert.equal(conn.apiVersions.brokerRanges.has(60), false, 'DescribeCluster is not offered');
+  const versions = c.requestsOf('ApiVersions').map((r) => r.version);
+  assert.deepEqual(versions, [5, 2], 'the client retried with the version the fake offers');
+  await conn.request(Metadata, { topics: [] });
+  assert.equal(c.requestsOf('Metadata')[0]!.version, 9);
 });
 
 /** Polls `check` every 20 ms; fails after `timeoutMs` (only catches hangs). */

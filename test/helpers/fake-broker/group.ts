@@ -125,9 +125,9 @@ export class ClassicGroup {
       this.pending.delete(r.memberId);
       return this.add(r.memberId, r);
     }
+    if (this.fenced(r.memberId, r.groupInstanceId)) return now(E.FENCED_INSTANCE_ID);
     const m = this.members.get(r.memberId);
     if (!m) return now(E.UNKNOWN_MEMBER_ID);
-    if (this.fenced(r.memberId, r.groupInstanceId)) return now(E.FENCED_INSTANCE_ID);
     const same = sameProtocols(m.protocols, r.protocols);
     // A follower rejoining with unchanged metadata gets the current generation back (no rebalance).
     if (same && (this.state === 'CompletingRebalance' || (this.state === 'Stable' && this.leaderId !== m.memberId)))
@@ -145,9 +145,9 @@ export class ClassicGroup {
     assignments: { memberId: string; assignment: Buffer }[];
   }): Promise<{ errorCode: number; assignment: Buffer }> {
     const now = (errorCode: number, assignment: Buffer = EMPTY) => Promise.resolve({ errorCode, assignment });
+    if (this.fenced(r.memberId, r.groupInstanceId)) return now(E.FENCED_INSTANCE_ID);
     const m = this.members.get(r.memberId);
     if (!m) return now(E.UNKNOWN_MEMBER_ID);
-    if (this.fenced(r.memberId, r.groupInstanceId)) return now(E.FENCED_INSTANCE_ID);
     if (r.generationId !== this.generationId) return now(E.ILLEGAL_GENERATION);
     if (
       (r.protocolType && r.protocolType !== this.protocolType) ||
@@ -172,9 +172,10 @@ export class ClassicGroup {
   }
 
   heartbeat(r: { memberId: string; groupInstanceId: string | null; generationId: number }): number {
+    // Kafka checks the static identity first: an old member id of a rejoined instance is fenced.
+    if (this.fenced(r.memberId, r.groupInstanceId)) return E.FENCED_INSTANCE_ID;
     const m = this.members.get(r.memberId);
     if (!m) return E.UNKNOWN_MEMBER_ID;
-    if (this.fenced(r.memberId, r.groupInstanceId)) return E.FENCED_INSTANCE_ID;
     if (r.generationId !== this.generationId) return E.ILLEGAL_GENERATION;
     this.touch(m);
     return this.state === 'PreparingRebalance' ? E.REBALANCE_IN_PROGRESS : 0;
