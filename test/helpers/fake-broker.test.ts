@@ -9,8 +9,19 @@ import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { Connection } from '../../src/network/connection.js';
 import { Producer } from '../../src/producer/producer.js';
 import { KafkaError } from '../../src/protocol/errors.js';
-import { FindCoordinator, Heartbeat, JoinGroup, Metadata, SyncGroup } from '../../src/protocol/generated/index.js';
+import {
+  Fetch,
+  FindCoordinator,
+  Heartbeat,
+  JoinGroup,
+  Metadata,
+  Produce,
+  SyncGroup,
+} from '../../src/protocol/generated/index.js';
 import { ProtocolDecodeError } from '../../src/protocol/reader.js';
+import { decodeRecordBatches } from '../../src/protocol/records/decode.js';
+import { encodeRecordBatch } from '../../src/protocol/records/encode.js';
+import { Writer } from '../../src/protocol/writer.js';
 import { consumeUntil } from './env.js';
 import { FakeCluster, type FakeClusterOptions, rawResponseFrame } from './fake-broker.js';
 
@@ -215,7 +226,7 @@ test('a retriable fetch error with no leader change is retried after the partiti
   c.failNext('Fetch', 'NOT_LEADER_OR_FOLLOWER', { topic: 't', partition: 0 });
   const x = consumer(c);
   x.assign([{ topic: 't', partition: 0 }]);
-  const seen = await consumeUntil(x, (s) => s.length >= 2, 10_000);
+  const seen = await consumeUntil(x, (s) => s.length >= 2, 5000);
   assert.deepEqual(values(seen), ['a', 'b']);
 });
 
@@ -313,6 +324,82 @@ test('a long-poll fetch is answered as soon as data is appended, and follows a l
   assert.ok(c.requestsOf('Fetch', 1).length > 0, 'fetched from the new leader');
   await x.close();
   await run;
+});
+
+test('Fetch honours fetchOffset and the byte limits as Kafka does; Produce with acks=0 gets no answer', async () => {
+  const c = await fake({ topics: [{ name: 't', partitions: 2 }] });
+  const big = 'x'.repeat(1000);
+  for (let i = 0; i < 3; i++) c.append('t', 0, [{ value: `${i}${big}` }]);
+  const batch = c.log('t', 0).read(0, Number.MAX_SAFE_INTEGER, true).length / 3;
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.node(0).port,
+    clientId: 't',
+    requestTimeoutMs: 5000,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  const topicId = c.topic('t').topicId;
+  const fetch = async (
+    partitions: { partition: number; fetchOffset: number; partitionMaxBytes: number }[],
+    maxBytes = 1e7,
+  ) => {
+    const res = await conn.request(Fetch, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes,
+      topics: [{ topicId, partitions: partitions.map((p) => ({ ...p, fetchOffset: BigInt(p.fetchOffset) })) }],
+    });
+    return res.responses[0]!.partitions;
+  };
+  const offsets = (records: Buffer | null) =>
+    decodeRecordBatches(records!, { topic: 't', partition: 0 }).batches.flatMap((b) => b.records.map((r) => r.offset));
+
+  // From the batch holding the offset; cut at partitionMaxBytes, leaving a partial batch at the end.
+  let [p] = await fetch([{ partition: 0, fetchOffset: 1, partitionMaxBytes: batch + 10 }]);
+  assert.equal(p!.records!.length, batch + 10);
+  assert.deepEqual(offsets(p!.records), [1]);
+  assert.equal(p!.highWatermark, 3n);
+  // KIP-74: a first batch larger than the limit comes whole.
+  [p] = await fetch([{ partition: 0, fetchOffset: 0, partitionMaxBytes: 10 }]);
+  assert.equal(p!.records!.length, batch);
+  // maxBytes is shared: the second partition gets what is left (a cut batch: only the first is whole).
+  c.append('t', 1, [{ value: big }]);
+  const both = await fetch(
+    [
+      { partition: 0, fetchOffset: 0, partitionMaxBytes: batch },
+      { partition: 1, fetchOffset: 0, partitionMaxBytes: 1e6 },
+    ],
+    batch + 5,
+  );
+  assert.deepEqual(
+    both.map((x) => x.records!.length),
+    [batch, 5],
+  );
+  // Out of range below the log start and above the end.
+  c.log('t', 0).truncateBefore(1);
+  [p] = await fetch([{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1e6 }]);
+  assert.equal(p!.errorCode, 1);
+  assert.equal(p!.logStartOffset, 1n);
+  [p] = await fetch([{ partition: 0, fetchOffset: 4, partitionMaxBytes: 1e6 }]);
+  assert.equal(p!.errorCode, 1);
+
+  const w = new Writer(64);
+  encodeRecordBatch(w, { records: [{ value: Buffer.from('fire-and-forget') }] });
+  const sent = await conn.request(
+    Produce,
+    {
+      acks: 0,
+      timeoutMs: 1000,
+      topicData: [{ topicId, name: 't', partitionData: [{ index: 1, records: Buffer.from(w.view()) }] }],
+    },
+    { expectResponse: false },
+  );
+  assert.equal(sent, undefined);
+  await waitUntil(() => c.log('t', 1).endOffset === 2, 'the acks=0 record');
+  // The connection is still in step: the next request gets its own answer.
+  assert.equal((await conn.request(Metadata, { topics: [] })).clusterId, c.clusterId);
 });
 
 /** A hand-driven group member on its own connection, to test the coordinator step by step. */
