@@ -499,7 +499,7 @@ test('group coordinator: members that stop heartbeating or do not rejoin are rem
   await m2.sync({ [m2.id]: 'B' });
 
   // A member of a stable group whose session expires is removed, and the others rebalance.
-  const m3 = await member(c, { sessionTimeoutMs: 300, rebalanceTimeoutMs: 30_000 });
+  const m3 = await member(c, { sessionTimeoutMs: 1500, rebalanceTimeoutMs: 30_000 });
   await m3.join(['range']);
   const j3 = m3.join(['range']);
   await waitUntil(() => c.group('g').state === 'PreparingRebalance', 'the rebalance to start');
