@@ -76,7 +76,7 @@ export const groupHandlers: DefaultHandlers = {
     const group = c.groups.get(req.groupId);
     const res =
       err || !group
-        ? { errorCode: err || E_UNKNOWN_MEMBER, assignment: Buffer.alloc(0) }
+        ? { errorCode: err || E.UNKNOWN_MEMBER_ID, assignment: Buffer.alloc(0) }
         : await group.sync({
             memberId: req.memberId,
             groupInstanceId: req.groupInstanceId ?? null,
@@ -98,7 +98,7 @@ export const groupHandlers: DefaultHandlers = {
     const group = c.groups.get(req.groupId);
     const errorCode =
       coordinatorError(c, req.groupId, info.nodeId) ||
-      (group?.heartbeat({ ...req, groupInstanceId: req.groupInstanceId ?? null }) ?? E_UNKNOWN_MEMBER);
+      (group?.heartbeat({ ...req, groupInstanceId: req.groupInstanceId ?? null }) ?? E.UNKNOWN_MEMBER_ID);
     return { throttleTimeMs: 0, errorCode };
   },
 
@@ -109,7 +109,7 @@ export const groupHandlers: DefaultHandlers = {
     const members = who.map((m) => ({
       memberId: m.memberId,
       groupInstanceId: m.groupInstanceId ?? null,
-      errorCode: err || (group?.leave(m.memberId, m.groupInstanceId ?? null) ?? E_UNKNOWN_MEMBER),
+      errorCode: err || (group?.leave(m.memberId, m.groupInstanceId ?? null) ?? E.UNKNOWN_MEMBER_ID),
     }));
     // v3+ reports per member; before that the single member's error is the response's.
     const errorCode = err || (req.members ? 0 : (members[0]?.errorCode ?? 0));
@@ -119,7 +119,7 @@ export const groupHandlers: DefaultHandlers = {
   OffsetCommit: (c, req, info) => {
     const generation = req.generationIdOrMemberEpoch ?? -1;
     let err = coordinatorError(c, req.groupId, info.nodeId);
-    if (!err && !c.groups.has(req.groupId) && generation >= 0) err = E_ILLEGAL_GENERATION;
+    if (!err && !c.groups.has(req.groupId) && generation >= 0) err = E.ILLEGAL_GENERATION;
     const group = err ? undefined : c.group(req.groupId);
     err ||= group!.validateCommit(req.memberId, req.groupInstanceId ?? null, generation);
     return {
@@ -240,6 +240,3 @@ export const groupHandlers: DefaultHandlers = {
     }),
   }),
 };
-
-const E_UNKNOWN_MEMBER = 25;
-const E_ILLEGAL_GENERATION = 22;
