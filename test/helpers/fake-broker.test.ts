@@ -402,6 +402,45 @@ test('Fetch honours fetchOffset and the byte limits as Kafka does; Produce with 
   assert.equal((await conn.request(Metadata, { topics: [] })).clusterId, c.clusterId);
 });
 
+test('hostile data: appendRaw keeps bytes as given, rawBody sends a body after a correct header', async () => {
+  const c = await fake({ topics: [{ name: 't', partitions: 1 }] });
+  // A batch whose header claims offset 1000: stored as is, covering one offset at the log end.
+  const w = new Writer(64);
+  encodeRecordBatch(w, { baseOffset: 1000, records: [{ value: Buffer.from('odd') }] });
+  assert.equal(c.appendRaw('t', 0, Buffer.from(w.view()), 1), 0);
+  assert.equal(c.log('t', 0).endOffset, 1);
+  const stored = c.log('t', 0).read(0, 1e6, true);
+  assert.equal(stored.readBigInt64BE(0), 1000n, 'not rewritten');
+  // append() of whole batches assigns offsets, as a broker does; a compression name is accepted.
+  assert.equal(c.append('t', 0, Buffer.from(w.view())), 1);
+  assert.equal(c.log('t', 0).read(1, 1e6, true).readBigInt64BE(0), 1n);
+  assert.equal(c.append('t', 0, [{ value: 'z' }], 'gzip'), 2);
+
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.port(0),
+    clientId: 't',
+    requestTimeoutMs: 5000,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  c.rawBody('Metadata', () => Buffer.from([0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff]));
+  await assert.rejects(conn.request(Metadata, { topics: [] }), ProtocolDecodeError);
+  c.off('Metadata');
+  assert.equal((await conn.request(Metadata, { topics: [] })).clusterId, c.clusterId);
+});
+
+test('auto-creation, when enabled, creates a topic on Metadata (LEADER_NOT_AVAILABLE first, as Kafka)', async () => {
+  const c = await fake({ autoCreateTopics: true, defaultPartitions: 2 });
+  const producer = new Producer({ brokers: c.bootstrap, logger: quiet, lingerMs: 0 });
+  open.push(producer);
+  const [sent] = await producer.send({ topic: 'new', messages: [{ value: 'v', partition: 1 }] });
+  assert.equal(sent!.offset, 0);
+  assert.equal(c.topic('new').partitions.length, 2);
+  assert.equal(c.log('new', 1).endOffset, 1);
+});
+
 /** A hand-driven group member on its own connection, to test the coordinator step by step. */
 async function member(
   c: FakeCluster,

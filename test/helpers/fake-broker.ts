@@ -7,7 +7,7 @@ export { FakeCluster, type FakeClusterOptions, type FakeTopicSpec, type Match } 
 export { E as FakeErrors } from './fake-broker/common.js';
 export type { ClassicGroup, GroupState, Member } from './fake-broker/group.js';
 export type { BatchOptions, FakeRecord, FakeTopic, PartitionLog } from './fake-broker/log.js';
-export { encodeResponseFrame, type FakeNode, rawResponseFrame } from './fake-broker/node.js';
+export { encodeResponseFrame, type FakeNode, RawBody, rawResponseFrame } from './fake-broker/node.js';
 export type {
   ApiName,
   Handler,

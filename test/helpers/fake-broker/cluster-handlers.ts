@@ -28,8 +28,13 @@ export const clusterHandlers: DefaultHandlers = {
       clusterAuthorizedOperations: NO_OPERATIONS,
       errorCode: 0,
       topics: wanted.map((ref) => {
-        // Auto-creation is off, as on the harness's brokers: an unknown topic stays unknown.
         const { topic, error } = findTopic(c, ref);
+        if (!topic && ref.name && c.autoCreateTopics && req.allowAutoTopicCreation !== false) {
+          // As Kafka: the request that creates the topic hears LEADER_NOT_AVAILABLE; the next one sees it.
+          const topicId = c.createTopic(ref.name, c.defaultPartitions);
+          const created = { name: ref.name, topicId, isInternal: false, partitions: [] };
+          return { ...created, errorCode: E.LEADER_NOT_AVAILABLE, topicAuthorizedOperations: NO_OPERATIONS };
+        }
         return {
           errorCode: error,
           name: topic?.name ?? ref.name ?? null,

@@ -2,12 +2,13 @@
 // groups, and the handler chain every request goes through (test overrides first, then the defaults in
 // ./handlers). See docs/testing.md ("The fake broker") for the API.
 
+import type { CompressionName } from '../../../src/protocol/compression/codec.js';
 import { errorByName } from '../../../src/protocol/errors.js';
 import { apis, apisByKey } from '../../../src/protocol/generated/index.js';
 import { ClassicGroup, type GroupOptions } from './group.js';
 import { defaultHandlers } from './handlers.js';
 import { type BatchOptions, type FakeRecord, FakeTopic, newTopicId, PartitionLog } from './log.js';
-import { FakeNode, type NodeHost } from './node.js';
+import { FakeNode, type NodeHost, RawBody } from './node.js';
 import { setErrorCode } from './responses.js';
 import type {
   ApiName,
@@ -38,8 +39,10 @@ export interface FakeClusterOptions extends Partial<GroupOptions> {
   /** Caps on the advertised versions, e.g. `{ Fetch: 12, Metadata: [1, 9], DescribeCluster: null }`. */
   versions?: Partial<Record<ApiName, VersionCap>>;
   clusterId?: string;
-  /** Partitions of a topic created with numPartitions -1 (CreateTopics), default 1. */
+  /** Partitions of a topic created with numPartitions -1 (CreateTopics) or by auto-creation, default 1. */
   defaultPartitions?: number;
+  /** auto.create.topics.enable: Metadata that allows it creates unknown topics. Default false, as on the harness's brokers. */
+  autoCreateTopics?: boolean;
 }
 
 /** Which requests a rule applies to. */
@@ -66,6 +69,7 @@ export class FakeCluster implements NodeHost {
   readonly clusterId: string;
   readonly groupOptions: GroupOptions;
   readonly defaultPartitions: number;
+  readonly autoCreateTopics: boolean;
   coordinator: number;
   private readonly coordinators = new Map<string, number>();
   private readonly handlers = new Map<ApiName, AnyHandler[]>();
@@ -84,6 +88,7 @@ export class FakeCluster implements NodeHost {
     this.clusterId = opts.clusterId ?? 'fake-cluster-0000000000';
     this.coordinator = opts.coordinator ?? 0;
     this.defaultPartitions = opts.defaultPartitions ?? 1;
+    this.autoCreateTopics = opts.autoCreateTopics ?? false;
     this.groupOptions = {
       minSessionTimeoutMs: opts.minSessionTimeoutMs ?? 1000,
       maxSessionTimeoutMs: opts.maxSessionTimeoutMs ?? 1_800_000,
@@ -108,6 +113,11 @@ export class FakeCluster implements NodeHost {
   /** Every node's `127.0.0.1:port`, comma-separated (a client's `brokers` option). */
   get bootstrap(): string {
     return this.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  }
+
+  /** The port of a node (same as `node(nodeId).port`). */
+  port(nodeId: number): number {
+    return this.node(nodeId).port;
   }
 
   node(nodeId: number): FakeNode {
@@ -164,9 +174,22 @@ export class FakeCluster implements NodeHost {
    * (base offsets rewritten when they are whole v2 batches, else stored as they are). Returns the base
    * offset. Parked fetches answer at once.
    */
-  append(topic: string, partition: number, data: readonly FakeRecord[] | Buffer, batch: BatchOptions = {}): number {
+  append(
+    topic: string,
+    partition: number,
+    data: readonly FakeRecord[] | Buffer,
+    batch: BatchOptions | CompressionName = {},
+  ): number {
     const log = this.log(topic, partition);
-    const base = Buffer.isBuffer(data) ? log.appendBatches(data) : log.appendRecords(data, batch);
+    const opts = typeof batch === 'string' ? { compression: batch } : batch;
+    const base = Buffer.isBuffer(data) ? log.appendBatches(data) : log.appendRecords(data, opts);
+    this.changed();
+    return base;
+  }
+
+  /** Appends bytes exactly as given, covering `count` offsets whatever their headers say (hostile batches). */
+  appendRaw(topic: string, partition: number, bytes: Buffer, count: number, maxTimestamp?: number): number {
+    const base = this.log(topic, partition).appendVerbatim(bytes, count, maxTimestamp);
     this.changed();
     return base;
   }
@@ -215,9 +238,25 @@ export class FakeCluster implements NodeHost {
     return addTo(this.handlers, api, handler as unknown as AnyHandler);
   }
 
+  /** Removes every handler added with {@link on} for `api`. */
+  off(api: ApiName): void {
+    this.handlers.delete(api);
+  }
+
   /** Like {@link on}, on the raw frame: write exactly the returned bytes (null: nothing). */
   raw(api: ApiName, handler: RawHandler): Unregister {
     return addTo(this.raws, api, handler);
+  }
+
+  /**
+   * Answers `api` with these bytes as the response body, after a correct length prefix and header
+   * (null: no answer; undefined: the normal answer). For a hostile body; {@link raw} controls every byte.
+   */
+  rawBody(api: ApiName, body: (req: unknown, ctx: RequestContext) => Uint8Array | null | undefined): Unregister {
+    return this.on(api, async (req, ctx) => {
+      const b = await body(req, ctx as RequestContext);
+      return (b === undefined || b === null ? b : new RawBody(b)) as never;
+    });
   }
 
   /**
@@ -248,6 +287,11 @@ export class FakeCluster implements NodeHost {
       return ctx.next();
     });
     return remove;
+  }
+
+  /** Ends every {@link silence} (requests already parked stay unanswered). */
+  unsilence(): void {
+    this.silences.length = 0;
   }
 
   /** Requests to `api` (or every API) on `nodeId` (or every node) are read and never answered. */

@@ -107,6 +107,17 @@ export class PartitionLog {
     return base;
   }
 
+  /**
+   * Appends `bytes` exactly as given, as one chunk covering `count` offsets from the log end, whatever
+   * their headers say (hostile batches). Returns the base offset.
+   */
+  appendVerbatim(bytes: Buffer, count: number, maxTimestamp = Date.now()): number {
+    const base = this.endOffset;
+    this.chunks.push({ baseOffset: base, nextOffset: base + count, bytes: Buffer.from(bytes), maxTimestamp });
+    this.endOffset = base + count;
+    return base;
+  }
+
   /** Drops everything below `offset` (DeleteRecords / retention); whole chunks only, as Kafka drops segments. */
   truncateBefore(offset: number): void {
     this.logStartOffset = Math.min(Math.max(this.logStartOffset, offset), this.endOffset);

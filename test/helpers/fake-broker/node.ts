@@ -29,7 +29,15 @@ export interface NodeHost {
   fail(nodeId: number, message: string, err?: unknown): void;
 }
 
-/** A response frame: length prefix, header (v0: correlation id; v1: plus empty tagged fields), body. */
+/** A response body given as bytes: sent after a correct header (see FakeCluster.rawBody). */
+export class RawBody {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/**
+ * A response frame: length prefix, header (v0: correlation id; v1: plus empty tagged fields), then the
+ * encoded response (or the bytes of a {@link RawBody}).
+ */
 export function encodeResponseFrame(
   api: ApiDef<unknown, unknown>,
   version: number,
@@ -40,7 +48,8 @@ export function encodeResponseFrame(
   const size = w.reserveInt32();
   w.int32(correlationId);
   if (responseHeaderVersion(api, version) === 1) w.uvarint(0);
-  api.encodeResponse(w, version, res);
+  if (res instanceof RawBody) w.raw(res.bytes);
+  else api.encodeResponse(w, version, res);
   w.patchInt32(size, w.pos - 4);
   return Buffer.from(w.view());
 }
