@@ -102,7 +102,10 @@ export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION 
 
 /** One line for the run's log: what set-up provided, or what it could not. */
 export function describe(results, t0) {
-  const ok = [...new Set(results.filter((r) => r.ok).map((r) => `${r.what} (${(r.ms / 1000).toFixed(1)} s)`))];
+  const seen = new Set();
+  const ok = results
+    .filter((r) => r.ok && !seen.has(r.what) && seen.add(r.what)) // kafka and kafka@schema are often one version
+    .map((r) => `${r.what} (${(r.ms / 1000).toFixed(1)} s)`);
   const lines = [];
   if (ok.length > 0) lines.push(`✔ set-up: ${ok.join(', ')} — ${secs(t0)}`);
   for (const r of results.filter((x) => !x.ok)) lines.push(`✖ set-up could not provide ${r.need}: ${r.what}`);

@@ -1,4 +1,4 @@
-// `npm test [-- file-or-dir … | --node-test-flag …]`: the whole check, from a fresh clone.
+// `npm test [-- file-or-dir … | --node-test-flag … | --setup-only]`: the whole check, from a fresh clone.
 //   set-up (npm ci, Java/Maven/openssl; then what the selected test files need: Kafka jars, Node 24, …,
 //   see test-needs.mjs) → pre-steps (typecheck, lint; see test-steps.mjs) while the shared Kafka broker
 //   starts → every test/**/*.test.ts with node's test runner, with installs forbidden → stop the
@@ -146,7 +146,9 @@ export async function runFiles(files, { kafka, version, nodeArgs = [] } = {}) {
 
 async function main() {
   const t0 = Date.now();
-  const argv = process.argv.slice(2);
+  // --setup-only: install what the selected files need, run nothing (e.g. to warm a CI cache).
+  const setupOnly = process.argv.includes('--setup-only');
+  const argv = process.argv.slice(2).filter((a) => a !== '--setup-only');
   let files;
   try {
     files = selectFiles(argv);
@@ -156,6 +158,13 @@ async function main() {
     if (err?.name !== 'SetupError') throw err;
     console.error(`error: ${err.message}`);
     return finish(0, 1);
+  }
+  if (setupOnly) {
+    const t1 = Date.now();
+    const results = await provide(needsOf(files));
+    for (const line of describe(results, t1)) say(line);
+    say(`(${secs(t0)} in all)`);
+    return results.every((r) => r.ok) ? 0 : 1;
   }
   // Everything the tests need is in place before the first one starts: the jars (and the shared
   // broker, which waits for them) and the peers are provided while typecheck and lint run.
