@@ -11,7 +11,7 @@ import { finish, provideNeeds, runFiles, runPreSteps, say, secs, selectFiles, st
  * What differs between Kafka 3.9 (the old group coordinator) and 4.x (the rewritten one, KIP-848's
  * home): group membership and rebalances as the classic protocol sees them (all of test/consumer:
  * churn, cooperative, static membership, crash/resume, …), the group admin APIs, and the producer
- * state and transaction coordinators (transaction.version 2 in 4.x). About 2 minutes per version.
+ * state and transaction coordinators (transaction.version 2 in 4.x). About 3 minutes per version on 2 cores.
  */
 const MATRIX_FILES = [
   'test/consumer',
