@@ -1,6 +1,8 @@
 // `npm run bench`: the consume and produce suites against one real broker, every available peer,
 // median of `runs` runs with the client order rotated. Writes bench/results/<date>.json and .md.
 //   npm run bench [-- --records 1000000 --runs 3 --no-peers]
+//   npm run bench -- --smoke    the miniature of test/bench/smoke.test.ts with every peer, confluent-js
+//                               included (built from source on first use); checks counts, writes nothing
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +11,7 @@ import { root } from './lib/clients.js';
 import { startBenchKafka } from './lib/kafka.js';
 import { ensurePeers } from './lib/peers.js';
 import { markdown } from './lib/report.js';
+import { runSmoke } from './lib/smoke.js';
 import { runProduceBench } from './produce.js';
 
 const { values } = parseArgs({
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     'no-peers': { type: 'boolean', default: false },
     suites: { type: 'string', default: 'consume,produce' },
+    smoke: { type: 'boolean', default: false },
   },
 });
 const records = Number(values.records);
@@ -29,6 +33,19 @@ const withPeers = !values['no-peers'];
 const peers = ensurePeers({ node24: withPeers, confluent: withPeers });
 for (const n of peers.notes) console.error(`note: ${n}`);
 const kafka = await startBenchKafka();
+if (values.smoke) {
+  try {
+    const { problems, rows } = await runSmoke({ peers, bootstrap: kafka.bootstrap, kafkaVersion: kafka.version });
+    console.log(
+      `smoke: ${rows.length} client runs; ${problems.length === 0 ? 'every record accounted for' : 'problems:'}`,
+    );
+    for (const p of problems) console.log(`  ${p}`);
+    process.exitCode = problems.length === 0 ? 0 : 1;
+  } finally {
+    await kafka.close();
+  }
+  process.exit();
+}
 try {
   const consume = suites.includes('consume')
     ? await runConsumeBench({

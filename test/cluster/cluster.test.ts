@@ -37,7 +37,8 @@ test('a broker down at bootstrap: retried with backoff, then a clear error withi
       return true;
     });
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 1400 && elapsed < 3000, `gave up after ${elapsed} ms`);
+    // Not before the deadline; after it only by what a loaded 2-core machine adds (a hang would be 30 s+).
+    assert.ok(elapsed >= 1400 && elapsed < 1500 + 5000, `gave up after ${elapsed} ms`);
   } finally {
     c.close();
   }

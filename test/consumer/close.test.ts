@@ -10,8 +10,8 @@ import { startKafka, uniqueName, waitFor } from '../kafka/index.js';
 
 const env = testEnv();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** What "within its timeout" allows on a loaded 2-core machine. */
-const SLACK_MS = 1500;
+/** What "within its timeout" allows on a loaded 2-core machine: bounds a hang, not a speed. */
+const SLACK_MS = 5000;
 
 async function topicWith(records: number, partitions = 1) {
   const topic = uniqueName('close');

@@ -46,7 +46,7 @@ test('kill -9 mid-stream: commits never pass unprocessed records; a restart resu
     await child.until('the victim to be mid-stream', () => child.processed >= (PARTITIONS * PER_PARTITION) / 4, 60000);
     await child.kill9();
     // A commit the victim wrote just before dying may still be on its way through the broker.
-    await sleep(500);
+    await sleep(2000);
     const committed = await probe.committed(topic, PARTITIONS);
 
     const victim = readLog(child.cfg.log).filter((e) => e.ev === 'r');

@@ -52,36 +52,9 @@ test('UNKNOWN_SERVER_ERROR and INCONSISTENT_TOPIC_ID on a partition are retried,
   const c = await FakeCluster.start({ topics: [{ name: 't', partitions: 1 }] });
   try {
     c.append('t', 0, [{ value: 'a' }, { value: 'b' }]);
-    let n = 0;
-    c.on(
-      'Fetch',
-      (req: { topics: Array<{ topic: string; topicId?: string; partitions: Array<{ partition: number }> }> }) => {
-        if (++n > 4) return undefined;
-        return {
-          throttleTimeMs: 0,
-          errorCode: 0,
-          sessionId: 0,
-          nodeEndpoints: [],
-          responses: req.topics.map((t) => ({
-            topic: t.topic ?? '',
-            topicId: t.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
-            partitions: t.partitions.map((p) => ({
-              partitionIndex: p.partition,
-              errorCode: n % 2 ? -1 : 103,
-              highWatermark: -1n,
-              lastStableOffset: -1n,
-              logStartOffset: -1n,
-              divergingEpoch: { epoch: -1, endOffset: -1n },
-              currentLeader: { leaderId: -1, leaderEpoch: -1 },
-              snapshotId: { endOffset: -1n, epoch: -1 },
-              abortedTransactions: null,
-              preferredReadReplica: -1,
-              records: null,
-            })),
-          })),
-        };
-      },
-    );
+    // Two of each, in turn: the consumer must back off and fetch again, not stop.
+    c.failNext('Fetch', 'UNKNOWN_SERVER_ERROR', { topic: 't', partition: 0, times: 2 });
+    c.failNext('Fetch', 'INCONSISTENT_TOPIC_ID', { topic: 't', partition: 0, times: 2 });
     const cons = consumer(c, { retryBackoffMs: 20, retryBackoffMaxMs: 100 });
     cons.assign([{ topic: 't', partition: 0 }]);
     const seen: string[] = [];
@@ -93,7 +66,7 @@ test('UNKNOWN_SERVER_ERROR and INCONSISTENT_TOPIC_ID on a partition are retried,
       signal: AbortSignal.timeout(15000),
     });
     assert.deepEqual(seen, ['a', 'b']);
-    assert.ok(n > 4, 'the errors were served');
+    assert.ok(c.requestsOf('Fetch').length >= 3, 'the errors were served');
   } finally {
     await c.close();
   }
@@ -134,21 +107,13 @@ test('a commit rejected with ILLEGAL_GENERATION drops the partitions as lost and
     });
     const run = cons.run({ eachMessage: () => {} });
     await waitFor(() => events.includes('assigned 1'), { what: 'joined' });
-    c.on('OffsetCommit', (req: { topics: Array<{ name: string; partitions: Array<{ partitionIndex: number }> }> }) => ({
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 22 })),
-      })),
-    }));
+    c.failNext('OffsetCommit', 'ILLEGAL_GENERATION', { topic: 't', partition: 0 });
     await assert.rejects(
       cons.commit([{ topic: 't', partition: 0, offset: 1 }]),
       (err: unknown) => (err as { code?: string }).code === 'COMMIT_FAILED',
     );
     await waitFor(() => events.filter((e) => e === 'assigned 1').length === 2, { what: 'rejoined' });
     assert.deepEqual(events.slice(0, 3), ['assigned 1', 'lost 1', 'assigned 1']);
-    c.off('OffsetCommit');
     await cons.close();
     await run;
   } finally {
@@ -177,7 +142,10 @@ test('heartbeats go on while a rebalance listener runs; its partitions stay', as
     await cons.close();
     await run;
     const [from, to] = listening!;
-    const beats = c.group.heartbeats.filter((h) => h.at >= from - 300 && h.at <= to + 300).map((h) => h.at);
+    const beats = c
+      .requestsOf('Heartbeat')
+      .filter((h) => h.at >= from - 300 && h.at <= to + 300)
+      .map((h) => h.at);
     let gap = 0;
     for (let i = 1; i < beats.length; i++) gap = Math.max(gap, beats[i]! - beats[i - 1]!);
     console.log(
@@ -234,24 +202,7 @@ test('position lookups that fail with a retriable error (a topic not yet everywh
   const c = await FakeCluster.start({ topics: [{ name: 't', partitions: 1 }] });
   try {
     c.append('t', 0, [{ value: 'a' }]);
-    let fails = 3;
-    c.on('ListOffsets', (req: { topics: Array<{ name: string; partitions: Array<{ partitionIndex: number }> }> }) =>
-      fails-- > 0
-        ? {
-            throttleTimeMs: 0,
-            topics: req.topics.map((t) => ({
-              name: t.name,
-              partitions: t.partitions.map((p) => ({
-                partitionIndex: p.partitionIndex,
-                errorCode: 3,
-                timestamp: -1n,
-                offset: -1n,
-                leaderEpoch: -1,
-              })),
-            })),
-          }
-        : undefined,
-    );
+    c.failNext('ListOffsets', 'UNKNOWN_TOPIC_OR_PARTITION', { topic: 't', partition: 0, times: 3 });
     const cons = consumer(c, { groupId: 'g', retryBackoffMs: 20, retryBackoffMaxMs: 100 });
     cons.subscribe('t');
     const seen: string[] = [];

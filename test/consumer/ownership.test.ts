@@ -43,8 +43,9 @@ test('a partition assigned back while its old handler still runs gets no second 
         log.push(`start ${r.offset}`);
         if (r.offset === 5 && stuck) {
           stuck = false;
-          // Ignores its signal, like a handler blocked in a call that cannot be cancelled.
-          await sleep(2500);
+          // Ignores its signal, like a handler blocked in a call that cannot be cancelled. Long enough
+          // to still be running when the test assigns the partition back, even on a loaded machine.
+          await sleep(6000);
           zombieSawAbort = ctx.signal.aborted;
           zombieDone = Date.now();
         } else if (r.offset === 5) {
@@ -59,11 +60,19 @@ test('a partition assigned back while its old handler still runs gets no second 
   });
   await waitFor(() => log.includes('start 5'), { what: 'the slow handler started' });
   consumer.assign([]); // revoke: times out after 500 ms with the handler still running
-  await sleep(900);
   const admin = new Admin({ brokers: env.kafka.bootstrap });
   try {
-    const committed = await admin.listGroupOffsets(groupId);
-    const offset = committed.find((o) => o.topic === topic && o.partition === 0)?.offset;
+    // The revocation gives up on the handler after 500 ms and commits: give it at least 900 ms (as on
+    // an idle machine), and on a loaded one poll until its commit is there instead of guessing longer.
+    await sleep(900);
+    const offset = await waitFor(
+      async () => {
+        const committed = await admin.listGroupOffsets(groupId);
+        const o = committed.find((c) => c.topic === topic && c.partition === 0)?.offset;
+        return o !== undefined && o >= 5 ? o : undefined;
+      },
+      { what: "the revocation's commit", timeoutMs: 10_000 },
+    );
     assert.equal(offset, 5, 'the revocation committed what finished (0-4), not the record in flight');
     consumer.assign([{ topic, partition: 0 }]); // back to us while the old handler still runs
     await done;

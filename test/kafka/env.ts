@@ -17,3 +17,15 @@ export function readSharedKafkaEnv(): KafkaInfo | undefined {
     throw new HarnessError(`${SHARED_KAFKA_ENV} is not a valid broker description: ${(err as Error).message}`);
   }
 }
+
+/**
+ * Set to `1` by `npm test` for every test process (and by tests that start the CLIs): nothing may be
+ * downloaded, installed or compiled from then on. The set-up installs what the selected test files
+ * declare (tools/test-needs.mjs) before any test starts; installers check this and refuse, so that a
+ * test can never again build a native peer from source on the cores the other tests are timed on.
+ */
+export const NO_INSTALL_ENV = 'SLUICE_NO_INSTALL';
+
+export function installsForbidden(): boolean {
+  return process.env[NO_INSTALL_ENV] === '1';
+}

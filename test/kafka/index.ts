@@ -1,5 +1,5 @@
 // Public API of the real-broker test harness. See docs/testing.md.
-export { SHARED_KAFKA_ENV } from './env.js';
+export { installsForbidden, NO_INSTALL_ENV, SHARED_KAFKA_ENV } from './env.js';
 export { HarnessError } from './errors.js';
 export { DEFAULT_VERSIONS, type KafkaJars, resolveKafka, resolveKafkaTools } from './jars.js';
 export { type JavaResult, javaBin, type RunJavaOptions, runJava } from './java.js';

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installsForbidden, NO_INSTALL_ENV } from './env.js';
 import { HarnessError } from './errors.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -90,14 +91,28 @@ async function resolveSetNow(version: string, kind: 'broker' | 'tools'): Promise
   const pomFile = `${partial}.pom.xml`;
   mkdirSync(base, { recursive: true });
   writeFileSync(pomFile, pom(artifact, version));
+  // While tests run, nothing may be downloaded: Maven goes offline and can only copy what the local
+  // repository (~/.m2) already holds. The set-up of `npm test` resolves what the test files declare.
+  const offline = installsForbidden();
   try {
     // -U: re-check artifacts whose earlier download failed; Maven otherwise caches the failure for a day.
-    const args = ['-B', '-q', '-U', '-Dstyle.color=never', '-f', pomFile, 'dependency:copy-dependencies'];
+    const args = [
+      '-B',
+      '-q',
+      offline ? '-o' : '-U',
+      '-Dstyle.color=never',
+      '-f',
+      pomFile,
+      'dependency:copy-dependencies',
+    ];
     args.push(`-DoutputDirectory=${partial}`, '-DincludeScope=runtime');
     const { code, output } = await run('mvn', args, 10 * 60_000);
     if (code !== 0) {
+      const where = offline
+        ? `the local Maven repository (offline: ${NO_INSTALL_ENV}=1 forbids downloads while tests run; \`npm test\` resolves, before any test starts, the jars its test files declare with a \`// sluice-test-needs: ${kind === 'broker' ? `kafka@${version}` : 'kafka-tools'}\` line)`
+        : 'Maven Central';
       throw new HarnessError(
-        `Could not resolve Apache Kafka ${version} (org.apache.kafka:${artifact}) from Maven Central: ${mavenError(output)}`,
+        `Could not resolve Apache Kafka ${version} (org.apache.kafka:${artifact}) from ${where}: ${mavenError(output)}`,
       );
     }
     try {

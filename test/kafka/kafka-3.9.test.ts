@@ -1,3 +1,4 @@
+// sluice-test-needs: kafka@3.9.1
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { apiVersions, startKafka } from './index.js';

@@ -1,3 +1,4 @@
+// sluice-test-needs: kafka-tools
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runJava, sharedKafka } from './index.js';

