@@ -216,11 +216,7 @@ test('an injected error code reaches the client: fatal ones as typed errors, ret
   assert.ok(c2.requestsOf('Fetch', 0).length >= 1 && c2.requestsOf('Fetch', 1).length >= 1);
 });
 
-test('a retriable fetch error with no leader change is retried after the partition backoff', {
-  todo:
-    'consumer bug for the lead: Fetcher.backOff() sets retryAt but nothing calls wake() when it passes, ' +
-    'so the partition is never fetched again (src/consumer/fetcher.ts)',
-}, async () => {
+test('a retriable fetch error with no leader change is retried after the partition backoff', async () => {
   const c = await fake({ topics: [{ name: 't', partitions: 1 }] });
   c.append('t', 0, [{ value: 'a' }, { value: 'b' }]);
   c.failNext('Fetch', 'NOT_LEADER_OR_FOLLOWER', { topic: 't', partition: 0 });
