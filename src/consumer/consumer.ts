@@ -14,6 +14,7 @@ import { ConsumerCore, type RebalanceListener } from './core.js';
 import { Delivery, type RunOptions } from './delivery.js';
 import { IllegalStateError } from './errors.js';
 import { ClassicGroupMember } from './group/classic.js';
+import { NO_GENERATION } from './group/membership.js';
 import type { CommittedOffset, OffsetToCommit } from './offsets.js';
 import { type ConsumerOptions, resolveConsumerOptions } from './options.js';
 import type { PartitionState } from './partition-state.js';
@@ -188,11 +189,15 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /**
    * The group identity to pass to `producer.sendOffsetsToTransaction({ consumerGroupMetadata })`, like
-   * Java's `groupMetadata()`: the coordinator then rejects the offsets of a member that has lost its
-   * generation (KIP-447). Outside a valid generation, `generationId` is -1.
+   * Java's `groupMetadata()`: the coordinator then rejects the offsets of a member whose generation is
+   * over (KIP-447). Called from a handler (or a `for await` loop body), it is the generation that
+   * handler's records were delivered in — as Java's is the generation of the last poll — so a handler
+   * that outlived its partition cannot commit them with a newer generation. Elsewhere, the last
+   * generation joined (kept after a fence or a leave, until the next join completes); -1 before the
+   * first join. Handlers also get it as `ctx.groupMetadata`.
    */
   groupMetadata(): ConsumerGroupMetadata {
-    const g = this.core.membership?.generation() ?? { generationId: -1, memberId: '' };
+    const g = this.delivery?.callerGeneration() ?? this.core.membership?.generation() ?? NO_GENERATION;
     return {
       groupId: this.core.o.groupId ?? '',
       generationId: g.generationId,

@@ -1,6 +1,8 @@
+import type { ConsumerGroupMetadata } from '../producer/types.js';
 import type { ConsumerCore } from './core.js';
 import { HandlerError } from './errors.js';
 import { ChunkDecoder } from './fetch-records.js';
+import { type GenerationInfo, NO_GENERATION } from './group/membership.js';
 import type { FetchedChunk, PartitionState } from './partition-state.js';
 import type { ConsumerRecord } from './record.js';
 
@@ -8,6 +10,14 @@ import type { ConsumerRecord } from './record.js';
 export interface HandlerContext {
   /** Aborted when the partition is revoked or the consumer stops: long work should give up. */
   signal: AbortSignal;
+  /**
+   * The group generation the records in hand were delivered in, for
+   * `producer.sendOffsetsToTransaction({ consumerGroupMetadata })`: if the group has moved on since,
+   * the coordinator rejects the offsets (KIP-447) and the transaction aborts, so a handler that
+   * outlived its partition can never commit them. `consumer.groupMetadata()` called from a handler
+   * returns the same.
+   */
+  readonly groupMetadata: ConsumerGroupMetadata;
 }
 
 /** Records of one partition from one fetch, in offset order. */
@@ -43,6 +53,15 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** Ids of the delivery workers (functions named `sluice$worker$<id>`) on the caller's async stack. */
+function callingWorkers(): number[] {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Number.POSITIVE_INFINITY;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return [...stack.matchAll(/sluice\$worker\$(\d+)/g)].map((m) => Number(m[1]));
+}
+
 /**
  * Time a partition gets per turn before its worker moves on to the next ready partition. Measured
  * in time, not records: with fast handlers a whole chunk fits in one turn, so only one chunk is
@@ -75,6 +94,10 @@ export class Delivery {
   private readonly stopController = new AbortController();
   /** The partition each worker is on (for {@link Delivery.closeExempt}). */
   private readonly working: Array<PartitionState | undefined> = [];
+  /** The generation each worker's current records were delivered in (for groupMetadata). */
+  private readonly deliveredIn: Array<GenerationInfo | undefined> = [];
+  /** The generation of the record the iterator handed out last. */
+  private iteratorGeneration: GenerationInfo = NO_GENERATION;
   /** The partition whose record the iterator handed out and the loop body is still working on. */
   private iteratorHolds: PartitionState | undefined;
 
@@ -110,15 +133,35 @@ export class Delivery {
   closeExempt(): Set<PartitionState> {
     const out = new Set<PartitionState>();
     if (this.iteratorHolds) out.add(this.iteratorHolds);
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = Number.POSITIVE_INFINITY;
-    const stack = new Error().stack ?? '';
-    Error.stackTraceLimit = limit;
-    for (const m of stack.matchAll(/sluice\$worker\$(\d+)/g)) {
-      const s = this.working[Number(m[1])];
+    for (const id of callingWorkers()) {
+      const s = this.working[id];
       if (s) out.add(s);
     }
     return out;
+  }
+
+  /**
+   * The generation of the records the caller is working on: those of the calling handler's worker
+   * (found from the async stack, as in {@link Delivery.closeExempt}), or the record an iterator has
+   * handed out; undefined when called from elsewhere.
+   */
+  callerGeneration(): GenerationInfo | undefined {
+    for (const id of callingWorkers()) {
+      const g = this.deliveredIn[id];
+      if (g) return g;
+    }
+    return this.iteratorHolds ? this.iteratorGeneration : undefined;
+  }
+
+  /** What a handler's ctx.groupMetadata reports for worker `id`. */
+  private metadataOf(id: number): ConsumerGroupMetadata {
+    const g = this.deliveredIn[id] ?? this.core.membership?.generation() ?? NO_GENERATION;
+    return {
+      groupId: this.core.o.groupId ?? '',
+      generationId: g.generationId,
+      memberId: g.memberId,
+      groupInstanceId: this.core.o.groupInstanceId ?? null,
+    };
   }
 
   private namedWorker(id: number): (opts: RunOptions) => Promise<void> {
@@ -142,8 +185,8 @@ export class Delivery {
       }
       this.working[id] = s;
       try {
-        if (opts.eachBatch) await this.batch(s, opts.eachBatch);
-        else if (opts.eachMessage) await this.messages(s, opts.eachMessage);
+        if (opts.eachBatch) await this.batch(id, s, opts.eachBatch);
+        else if (opts.eachMessage) await this.messages(id, s, opts.eachMessage);
       } finally {
         this.working[id] = undefined;
         core.release(s);
@@ -201,10 +244,18 @@ export class Delivery {
     return chunk as Decoded;
   }
 
-  private async messages(s: PartitionState, handler: EachMessage): Promise<void> {
+  private async messages(id: number, s: PartitionState, handler: EachMessage): Promise<void> {
     const core = this.core;
     const version = s.version;
-    const ctx: HandlerContext = { signal: s.controller.signal };
+    const self = this;
+    const ctx: HandlerContext = {
+      signal: s.controller.signal,
+      get groupMetadata() {
+        return self.metadataOf(id);
+      },
+    };
+    const membership = core.membership;
+    const deliveredIn = this.deliveredIn;
     // A turn ends after TURN_MS, so partitions sharing a worker take turns — unless the buffer is
     // full: then finishing this (decoded) chunk beats decoding another one.
     const turnEnds = performance.now() + TURN_MS;
@@ -220,6 +271,7 @@ export class Delivery {
         if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
         if ((i & 63) === 63 && performance.now() > turnEnds && !core.fetcher.full) return;
         const record = records[i]!;
+        if (membership) deliveredIn[id] = membership.generation();
         try {
           const r = handler(record, ctx);
           if (isThenable(r)) await r;
@@ -236,7 +288,7 @@ export class Delivery {
     }
   }
 
-  private async batch(s: PartitionState, handler: EachBatch): Promise<void> {
+  private async batch(id: number, s: PartitionState, handler: EachBatch): Promise<void> {
     const core = this.core;
     const version = s.version;
     const turnEnds = performance.now() + TURN_MS;
@@ -250,8 +302,13 @@ export class Delivery {
       }
       const records = chunk.next === 0 ? all : all.slice(chunk.next);
       const byOffset = (offset: number) => records.find((r) => r.offset === offset);
+      const self = this;
+      if (core.membership) this.deliveredIn[id] = core.membership.generation();
       const ctx: BatchContext = {
         signal: s.controller.signal,
+        get groupMetadata() {
+          return self.metadataOf(id);
+        },
         resolveOffset: (offset) => {
           const r = byOffset(offset);
           if (r && s.version === version && offset + 1 > s.processed) core.markProcessed(s, r.offset, r.leaderEpoch);
@@ -353,6 +410,7 @@ export class Delivery {
             if (chunk && chunk.next < chunk.records.length) {
               const record = chunk.records[chunk.next]!;
               handedOut = { s, version: s.version, chunk, record };
+              this.iteratorGeneration = core.membership?.generation() ?? NO_GENERATION;
               this.iteratorHolds = s;
               return { done: false, value: record };
             }

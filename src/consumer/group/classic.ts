@@ -9,7 +9,13 @@ import { formatPartitions, sortPartitions, type TopicPartition, tpKey } from '..
 import { classifyGroupError, GroupFatalError } from './errors.js';
 import { Heartbeats } from './heartbeats.js';
 import { leaderAssignment } from './leader.js';
-import type { CommitIdentity, GroupHooks, GroupMembership } from './membership.js';
+import {
+  type CommitIdentity,
+  type GenerationInfo,
+  type GroupHooks,
+  type GroupMembership,
+  NO_GENERATION,
+} from './membership.js';
 import { decodeAssignment, encodeSubscription } from './protocol.js';
 
 export interface ClassicGroupOptions {
@@ -55,6 +61,7 @@ export class ClassicGroupMember implements GroupMembership {
   memberId = '';
   generationId = -1;
   private generationValid = false;
+  private joined: GenerationInfo = NO_GENERATION;
   phase: Phase = 'unjoined';
   private readonly owned = new Map<string, TopicPartition>();
   private rejoinReason: string | null = 'joining';
@@ -114,8 +121,14 @@ export class ClassicGroupMember implements GroupMembership {
     return this.owned.size > 0;
   }
 
-  generation(): { generationId: number; memberId: string } {
-    return { generationId: this.generationValid ? this.generationId : -1, memberId: this.memberId };
+  /**
+   * The last generation this member completed a join in (Java's groupMetadata()): it stays until the
+   * next join completes, even after the generation was fenced or the member left, so offsets sent in
+   * a transaction with it by a zombie are rejected by the coordinator (KIP-447) rather than taken as
+   * those of a client outside any group (generation -1). One object per generation: cheap to read.
+   */
+  generation(): GenerationInfo {
+    return this.joined;
   }
 
   ownedPartitions(): TopicPartition[] {
@@ -367,6 +380,7 @@ export class ClassicGroupMember implements GroupMembership {
       throw kafkaError(sync.errorCode, { api: 'SyncGroup', groupId: this.o.groupId, broker: conn.broker });
     if (!this.generationValid || this.generationId !== res.generationId) return; // fenced meanwhile
     this.phase = 'stable';
+    this.joined = Object.freeze({ generationId: this.generationId, memberId: this.memberId });
     this.needsJoinPrepare = true;
     this.heartbeats.joined();
     this.cluster.options.logger.info('Joined group', {

@@ -24,6 +24,14 @@ export interface GroupHooks {
   fatal(err: Error): void;
 }
 
+/** A generation (classic) or member epoch (KIP-848) and the member id it was joined with. */
+export interface GenerationInfo {
+  readonly generationId: number;
+  readonly memberId: string;
+}
+
+export const NO_GENERATION: GenerationInfo = Object.freeze({ generationId: -1, memberId: '' });
+
 /** A consumer's membership in a group, whichever protocol runs it. */
 export interface GroupMembership {
   start(): void;
@@ -31,8 +39,8 @@ export interface GroupMembership {
   /** Null while no generation/epoch is valid: then nothing may be committed (DESIGN invariant 5). */
   commitIdentity(): CommitIdentity | null;
   ownedPartitions(): TopicPartition[];
-  /** The current generation (classic) or member epoch (KIP-848) and member id; -1 and '' outside a group. */
-  generation(): { generationId: number; memberId: string };
+  /** The last generation joined (kept until the next join completes); -1 and '' before the first. */
+  generation(): GenerationInfo;
   /** A commit sent with `sentWith` was rejected because the generation or epoch is stale. */
   onGenerationFenced(err: Error, sentWith?: CommitIdentity): void;
   /** Revokes (commits) owned partitions and leaves the group, all by `deadline` (ms since the epoch). */
