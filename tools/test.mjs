@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { importTs, root, SetupError, setup } from './setup.mjs';
+import { ensurePythonPeers, wantsPythonPeers } from './setup-python.mjs';
 import { preSteps } from './test-steps.mjs';
 
 // Test files run in parallel child processes. Measured on 2 cores (docs/testing.md): 2–3 are fastest;
@@ -78,6 +79,7 @@ async function main() {
   try {
     files = selectFiles(process.argv.slice(2));
     setup();
+    if (wantsPythonPeers(files)) ensurePythonPeers(); // test/interop's Python peers, before any test starts
   } catch (err) {
     if (err?.name !== 'SetupError') throw err;
     console.error(`error: ${err.message}`);
