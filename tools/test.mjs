@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { importTs, root, SetupError, setup } from './setup.mjs';
+import { ensurePythonPeers, wantsPythonPeers } from './setup-python.mjs';
 import { describe, needsOf, provide } from './test-needs.mjs';
 import { preSteps } from './test-steps.mjs';
 
@@ -154,6 +155,7 @@ async function main() {
     files = selectFiles(argv);
     setup();
     needsOf(files); // an unknown need is a set-up error, reported before anything starts
+    if (wantsPythonPeers(files)) ensurePythonPeers(); // test/interop's Python peers, before any test starts
   } catch (err) {
     if (err?.name !== 'SetupError') throw err;
     console.error(`error: ${err.message}`);
