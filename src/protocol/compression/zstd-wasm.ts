@@ -40,6 +40,8 @@ export interface ZstdWasm {
   compress(data: Uint8Array, level: number): Buffer;
   /** Decompresses into exactly `capacity` bytes at most; returns null if they did not suffice. */
   decompress(data: Uint8Array, capacity: number): Buffer | null;
+  /** Size of the WASM memory: it grows to fit the largest call so far and never shrinks. */
+  heapBytes(): number;
 }
 
 let loaded: ZstdWasm | null | undefined;
@@ -76,6 +78,11 @@ export function zstdWasmLoadError(): unknown {
   return loadError;
 }
 
+/** Bytes of WASM memory the zstd module holds (0 when it is not loaded): for tests and diagnostics. */
+export function zstdWasmHeapBytes(): number {
+  return loaded ? loaded.heapBytes() : 0;
+}
+
 function wrap(M: EmscriptenModule): ZstdWasm {
   /** Copies `data` into the WASM heap; the caller frees. */
   function put(data: Uint8Array): number {
@@ -90,6 +97,7 @@ function wrap(M: EmscriptenModule): ZstdWasm {
     return out;
   }
   return {
+    heapBytes: () => M.HEAPU8.length,
     compress(data, level) {
       const src = put(data);
       const cap = M._ZSTD_compressBound(data.length);

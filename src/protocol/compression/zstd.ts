@@ -40,21 +40,33 @@ function readLE(src: Uint8Array, p: number, n: number): number {
   return v;
 }
 
-/** The frames of a zstd stream: [start, end) of each data frame (skippable frames left out), and a size bound. */
+/** One data frame of a zstd stream, as its headers describe it. */
+interface ZstdFrame {
+  start: number;
+  end: number;
+  /** The history the decoder must keep (the content size for single-segment frames). */
+  window: number;
+}
+
+/** The data frames of a zstd stream (skippable frames left out), and what they can decode to. */
 interface FrameScan {
-  frames: Array<[number, number]>;
+  frames: ZstdFrame[];
+  /** At least this many bytes: declared content sizes, else the raw and RLE blocks' own sizes. */
+  least: number;
+  /** At most this many bytes: compressed blocks counted at min(window, 128 KiB) each. */
   bound: number;
 }
 
 /**
- * Walks the zstd frames in `src` from their headers: where each frame ends, and an upper bound of the
- * decoded size (the content size when a frame declares it, else the sum over its blocks: raw and RLE
- * blocks declare their size; a compressed block decodes to at most min(window, 128 KiB)).
- * Throws {@link CompressionError} on a malformed frame.
+ * Walks the zstd frames in `src` from their headers: where each frame ends, its window, and what the
+ * frames decode to at least and at most. Raw and RLE blocks declare their size, and so do frames that
+ * carry a content size; a compressed block decodes to at most min(window, 128 KiB), which only
+ * decoding tells exactly. Throws {@link CompressionError} on a malformed frame.
  */
 function scanFrames(src: Uint8Array): FrameScan {
-  const frames: Array<[number, number]> = [];
-  let total = 0;
+  const frames: ZstdFrame[] = [];
+  let least = 0;
+  let bound = 0;
   let p = 0;
   while (p < src.length) {
     if (src.length - p < 8) fail('truncated frame header');
@@ -85,7 +97,8 @@ function scanFrames(src: Uint8Array): FrameScan {
     q += fcsSize;
     if (single) window = contentSize;
     const blockMax = Math.min(window, MAX_BLOCK);
-    let blocks = 0;
+    let exact = 0; // raw and RLE blocks
+    let blocks = 0; // every block, compressed ones at their most
     for (let last = false; !last; ) {
       if (q + 3 > src.length) fail('truncated block header');
       const h = src[q]! | (src[q + 1]! << 8) | (src[q + 2]! << 16);
@@ -95,20 +108,34 @@ function scanFrames(src: Uint8Array): FrameScan {
       const size = h >>> 3;
       if (type === 3) fail('reserved block type');
       if (type === 1) {
-        blocks += size; // RLE: one byte repeated `size` times
+        exact += size; // RLE: one byte repeated `size` times
+        blocks += size;
         q += 1;
       } else {
+        if (type === 0) exact += size;
         blocks += type === 0 ? size : blockMax;
         q += size;
       }
     }
     if (fhd & 0x04) q += 4; // content checksum
     if (q > src.length) fail('frame runs past the input');
-    total += contentSize >= 0 ? Math.min(contentSize, blocks) : blocks;
-    frames.push([p, q]);
+    least += contentSize >= 0 ? contentSize : exact;
+    bound += contentSize >= 0 ? Math.min(contentSize, blocks) : blocks;
+    frames.push({ start: p, end: q, window });
     p = q;
   }
-  return { frames, bound: total };
+  return { frames, least, bound };
+}
+
+/**
+ * Scans the frames and refuses, before anything is decoded or allocated, frames whose declared
+ * content or raw/RLE blocks alone pass the limit (an RLE block is 4 bytes for 128 KiB: the cheapest
+ * bomb there is). Every implementation starts here, so they all fail such frames alike and at once.
+ */
+function scanWithin(src: Uint8Array, limit: number): FrameScan {
+  const scan = scanFrames(src);
+  if (scan.least > limit) throw new DecompressedTooLargeError('zstd', limit, `the frames say ${scan.least} bytes`);
+  return scan;
 }
 
 /** An upper bound of the decoded size of the zstd frames in `src` (see scanFrames). */
@@ -129,7 +156,7 @@ function zlibCodec(
     decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
       // node:zlib stops after the first frame; Kafka's readers (zstd-jni streams, librdkafka's
       // ZSTD_decompress) continue through concatenated frames, so split them first.
-      const { frames } = scanFrames(data);
+      const { frames } = scanWithin(data, maxOutputBytes);
       let left = maxOutputBytes;
       const one = (frame: Uint8Array) => {
         // zlib stops inflating as soon as the output passes maxOutputLength.
@@ -138,8 +165,8 @@ function zlibCodec(
         return out;
       };
       try {
-        if (frames.length === 1 && frames[0]![0] === 0 && frames[0]![1] === data.length) return one(data);
-        return Buffer.concat(frames.map(([start, end]) => one(data.subarray(start, end))));
+        if (frames.length === 1 && frames[0]!.start === 0 && frames[0]!.end === data.length) return one(data);
+        return Buffer.concat(frames.map((f) => one(data.subarray(f.start, f.end))));
       } catch (err) {
         if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
           throw new DecompressedTooLargeError('zstd', maxOutputBytes);
@@ -158,10 +185,16 @@ function wasmCodec(): Codec | null {
     implementation: 'wasm',
     compress: (data) => wasm.compress(data, LEVEL),
     decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
-      // WASM memory grows to fit the output and never shrinks: the capacity asked of it is the
-      // frames' own bound, never more than the limit, so a bomb cannot leave the heap huge.
-      const bound = zstdDecodedBound(data);
-      const capacity = Math.min(bound, maxOutputBytes);
+      // WASM memory grows to fit the output and never shrinks. The capacity asked of it is the
+      // frames' bound from their headers when that is within the limit (an honest batch). When only
+      // decoding can tell (compressed blocks whose bound passes the limit), the frames are streamed
+      // through fzstd instead, whose memory is garbage-collected; only frames with windows too large
+      // for fzstd are then decoded here, into at most the limit.
+      const scan = scanWithin(data, maxOutputBytes);
+      if (scan.bound > maxOutputBytes && scan.frames.every((f) => f.window <= FZSTD_MAX_WINDOW)) {
+        return fzstdStream(data, scan, maxOutputBytes);
+      }
+      const capacity = Math.min(scan.bound, maxOutputBytes);
       let out: Buffer | null;
       try {
         out = wasm.decompress(data, capacity);
@@ -169,10 +202,43 @@ function wasmCodec(): Codec | null {
         return fail((err as Error).message, err);
       }
       if (out !== null) return out;
-      if (capacity < bound) throw new DecompressedTooLargeError('zstd', maxOutputBytes);
-      return fail(`frame decodes past its declared bound of ${bound} bytes`);
+      if (capacity < scan.bound) throw new DecompressedTooLargeError('zstd', maxOutputBytes);
+      return fail(`frame decodes past its declared bound of ${scan.bound} bytes`);
     },
   };
+}
+
+/**
+ * fzstd keeps a window-sized history and shifts all of it for every block it decodes, so its cost
+ * per block grows with the window a frame declares (up to 2 GiB): a 1 GiB window took 65 s and
+ * 1.1 GB to inflate 64 MiB. 8 MiB is the window of zstd levels up to 19 (Kafka's default level, 3,
+ * uses 2 MiB); larger windows come only from levels 20-22, and are refused here.
+ */
+const FZSTD_MAX_WINDOW = 8 * 1024 * 1024;
+
+/** Streams the frames through fzstd, counting the output as it comes: a bomb stops at the limit. */
+function fzstdStream(data: Uint8Array, scan: FrameScan, maxOutputBytes: number): Buffer {
+  for (const f of scan.frames) {
+    if (f.window > FZSTD_MAX_WINDOW)
+      fail(`the frame's ${f.window}-byte window exceeds the ${FZSTD_MAX_WINDOW} bytes the JavaScript decoder allows`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const stream = new FzstdDecompress((chunk) => {
+    total += chunk.length;
+    if (total > maxOutputBytes) throw new DecompressedTooLargeError('zstd', maxOutputBytes);
+    chunks.push(chunk);
+  });
+  try {
+    for (const f of scan.frames) stream.push(data.subarray(f.start, f.end));
+    stream.push(new Uint8Array(0), true);
+  } catch (err) {
+    if (err instanceof DecompressedTooLargeError || err instanceof CompressionError) throw err;
+    return fail((err as Error).message, err);
+  }
+  return chunks.length === 1
+    ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.length)
+    : Buffer.concat(chunks, total);
 }
 
 const fzstdCodec: Codec = {
@@ -186,24 +252,7 @@ const fzstdCodec: Codec = {
     );
   },
   decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
-    // Streamed, so output is counted as it is produced and a bomb stops at the limit.
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const stream = new FzstdDecompress((chunk) => {
-      total += chunk.length;
-      if (total > maxOutputBytes) throw new DecompressedTooLargeError('zstd', maxOutputBytes);
-      chunks.push(chunk);
-    });
-    try {
-      for (const [start, end] of scanFrames(data).frames) stream.push(data.subarray(start, end));
-      stream.push(new Uint8Array(0), true);
-    } catch (err) {
-      if (err instanceof DecompressedTooLargeError || err instanceof CompressionError) throw err;
-      return fail((err as Error).message, err);
-    }
-    return chunks.length === 1
-      ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.length)
-      : Buffer.concat(chunks, total);
+    return fzstdStream(data, scanWithin(data, maxOutputBytes), maxOutputBytes);
   },
 };
 

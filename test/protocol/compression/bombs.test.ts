@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createZstdCodec, type ZstdImplementation } from '../../../src/protocol/compression/index.js';
+import { blockContent, zstdFrame } from './fixtures/zstd-frames.js';
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'bomb.ts');
 const LIMIT_MIB = 64;
@@ -17,6 +19,7 @@ interface Outcome {
   ms: number;
   maxRssMiB: number;
   baseRssMiB: number;
+  wasmGrowthMiB: number;
   inputBytes: number;
 }
 
@@ -60,6 +63,79 @@ for (const [codec, impl, mib] of cases) {
     // Building the bomb itself costs a little (e.g. WASM grows its heap while compressing); what
     // matters is that nothing near the claimed size was ever held.
     assert.ok(r.maxRssMiB < r.baseRssMiB + 3 * LIMIT_MIB, `peak RSS ${r.maxRssMiB} MiB from ${r.baseRssMiB} MiB`);
+  });
+}
+
+/** The zstd implementations this runtime has (node:zlib needs Node >= 22.15). */
+const zstdImpls = (['node:zlib', 'wasm', 'fzstd'] as const).filter((name: ZstdImplementation) => {
+  try {
+    createZstdCodec(name);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+test('the hand-built zstd frames are valid: every implementation decodes them', () => {
+  for (const impl of zstdImpls) {
+    const codec = createZstdCodec(impl);
+    for (const kind of ['rle', 'compressed'] as const) {
+      const want = Buffer.concat(Array.from({ length: 4 }, () => blockContent(kind)));
+      assert.deepEqual(codec.decompress(zstdFrame(kind, want.length, 17), want.length), want, `${impl} ${kind}`);
+    }
+  }
+});
+
+test('zstd: a frame whose block headers allow more than the limit, but whose content fits, decodes', () => {
+  // Four compressed blocks of 64 KiB each: the headers only bound them at 128 KiB each (512 KiB).
+  const frame = zstdFrame('compressed', 256 * 1024, 17, 64 * 1024);
+  const want = Buffer.concat(Array.from({ length: 4 }, () => blockContent('compressed', 64 * 1024)));
+  for (const impl of zstdImpls) {
+    const codec = createZstdCodec(impl);
+    assert.deepEqual(codec.decompress(frame, 300 * 1024), want, impl);
+    assert.throws(
+      () => codec.decompress(frame, 200 * 1024),
+      (e: unknown) => (e as { code?: string }).code === 'DECOMPRESSED_TOO_LARGE',
+      impl,
+    );
+  }
+});
+
+// Single frames as Java writes them (no content size). RLE blocks declare their size, so the frame is
+// refused from its headers, before anything is decoded; compressed blocks only tell their size when
+// decoded, so they stop at the limit, and WASM leaves them to the streaming decoder. Before (Node 20
+// and 24): the RLE frame was inflated to the 64 MiB limit first (+65 MiB peak RSS) in every
+// implementation, and WASM grew its memory by 61 MiB for good on both kinds.
+for (const impl of zstdImpls) {
+  for (const kind of ['zstd-rle', 'zstd-blocks'] as const) {
+    test(`a 2048 MiB ${kind} frame through ${impl}: stopped, and nothing kept`, { timeout: 150_000 }, () => {
+      const r = explode(kind, impl, 2048);
+      console.log(
+        `# ${kind} ${r.implementation}: ${r.code} in ${r.ms} ms, peak RSS ${r.maxRssMiB} MiB from ${r.baseRssMiB} MiB, WASM memory +${r.wasmGrowthMiB} MiB (${r.inputBytes} bytes in)`,
+      );
+      assert.equal(r.code, 'DECOMPRESSED_TOO_LARGE');
+      assert.ok(r.maxRssMiB < r.baseRssMiB + 3 * LIMIT_MIB, `peak RSS ${r.maxRssMiB} MiB from ${r.baseRssMiB} MiB`);
+      assert.equal(r.wasmGrowthMiB, 0, 'WASM memory grew (and never shrinks)');
+      if (kind === 'zstd-rle') {
+        // Refused from the headers: nothing inflated at all.
+        assert.ok(r.maxRssMiB < r.baseRssMiB + LIMIT_MIB / 4, `peak RSS ${r.maxRssMiB} MiB from ${r.baseRssMiB} MiB`);
+        assert.ok(r.ms < 1000, `refused from the headers, took ${r.ms} ms`);
+      }
+    });
+  }
+}
+
+// fzstd keeps a window of history and shifts all of it per block: a frame declaring a 1 GiB window took
+// 28-68 s and 1.15-1.19 GB to reach the 64 MiB limit (Node 20 and 24). fzstd now refuses windows over
+// 8 MiB (libzstd in node:zlib refuses those over 128 MiB); WASM decodes in place, with no window copy.
+for (const impl of zstdImpls) {
+  test(`a frame with a 1 GiB window through ${impl} is refused or stopped quickly`, { timeout: 150_000 }, () => {
+    const r = explode('zstd-window', impl, 2048);
+    console.log(`# zstd-window ${r.implementation}: ${r.code} in ${r.ms} ms, peak RSS ${r.maxRssMiB} MiB`);
+    assert.ok(r.code === 'COMPRESSION_ERROR' || r.code === 'DECOMPRESSED_TOO_LARGE', r.code);
+    assert.ok(r.maxRssMiB < r.baseRssMiB + 3 * LIMIT_MIB, `peak RSS ${r.maxRssMiB} MiB from ${r.baseRssMiB} MiB`);
+    // A hang guard (before: 28-68 s), far above the few ms to 0.1 s it takes now.
+    assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
   });
 }
 
