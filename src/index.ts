@@ -54,6 +54,7 @@ export { ConfigError, isRetriable, SluiceError } from './errors.js';
 export { AbortedError, AuthenticationError, ConnectionError, RequestTimeoutError } from './network/errors.js';
 export type { SaslOptions } from './network/sasl/index.js';
 export type { TlsOptions } from './network/transport.js';
+export { type ConsumerCommitEvent, consumerCommitChannel } from './observability/channels.js';
 // Producer
 export {
   DeliveryTimeoutError,
@@ -78,7 +79,11 @@ export type {
   RecordMetadata,
   SendInput,
 } from './producer/types.js';
-export { CompressionError, UnsupportedCompressionError } from './protocol/compression/index.js';
+export {
+  CompressionError,
+  DecompressedTooLargeError,
+  UnsupportedCompressionError,
+} from './protocol/compression/index.js';
 export { isKafkaError, KafkaError } from './protocol/errors.js';
 export { ProtocolDecodeError } from './protocol/reader.js';
-export { CorruptRecordError, UnsupportedRecordFormatError } from './protocol/records/errors.js';
+export { BatchTooLargeError, CorruptRecordError, UnsupportedRecordFormatError } from './protocol/records/errors.js';

@@ -13,6 +13,7 @@ import {
   type CompressionId,
   type CompressionName,
   compressionName,
+  DecompressedTooLargeError,
   UnsupportedCompressionError,
 } from './codec.js';
 import { gzipCodec } from './gzip.js';
@@ -28,6 +29,7 @@ export {
   type CompressionId,
   type CompressionName,
   compressionName,
+  DecompressedTooLargeError,
   UnsupportedCompressionError,
 };
 
