@@ -20,6 +20,18 @@ async function topicWith(records: number, partitions = 1) {
   return topic;
 }
 
+/** A consumer of a new group, subscribed to a new topic of `records` records. */
+async function subscribed(records: number) {
+  const topic = await topicWith(records);
+  const consumer = new Consumer({
+    brokers: env.kafka.bootstrap,
+    groupId: uniqueName('g'),
+    autoOffsetReset: 'earliest',
+  });
+  consumer.subscribe(topic);
+  return consumer;
+}
+
 async function timed(what: string, timeoutMs: number, fn: () => Promise<unknown>): Promise<number> {
   const t0 = Date.now();
   await fn();
@@ -32,13 +44,7 @@ async function timed(what: string, timeoutMs: number, fn: () => Promise<unknown>
 test('a handler that ignores its signal: close waits timeoutMs, not the rebalance timeout', {
   timeout: 60000,
 }, async () => {
-  const topic = await topicWith(10);
-  const consumer = new Consumer({
-    brokers: env.kafka.bootstrap,
-    groupId: uniqueName('g'),
-    autoOffsetReset: 'earliest',
-  });
-  consumer.subscribe(topic);
+  const consumer = await subscribed(10);
   let inHandler = false;
   const done = consumer.run({
     eachMessage: async () => {
@@ -52,13 +58,7 @@ test('a handler that ignores its signal: close waits timeoutMs, not the rebalanc
 });
 
 test('a handler that calls close() after its own awaits does not wait for itself', { timeout: 60000 }, async () => {
-  const topic = await topicWith(10);
-  const consumer = new Consumer({
-    brokers: env.kafka.bootstrap,
-    groupId: uniqueName('g'),
-    autoOffsetReset: 'earliest',
-  });
-  consumer.subscribe(topic);
+  const consumer = await subscribed(10);
   let closeTook = -1;
   await consumer.run({
     eachMessage: async (r) => {
@@ -76,13 +76,7 @@ test('a handler that calls close() after its own awaits does not wait for itself
 });
 
 test('an iterator loop body that calls close() does not wait for itself', { timeout: 60000 }, async () => {
-  const topic = await topicWith(10);
-  const consumer = new Consumer({
-    brokers: env.kafka.bootstrap,
-    groupId: uniqueName('g'),
-    autoOffsetReset: 'earliest',
-  });
-  consumer.subscribe(topic);
+  const consumer = await subscribed(10);
   let closeTook = -1;
   for await (const r of consumer) {
     if (r.offset === 3) {

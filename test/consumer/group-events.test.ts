@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Admin } from '../../src/admin/admin.js';
 import { Consumer } from '../../src/consumer/consumer.js';
+import type { ConsumerOptions } from '../../src/consumer/options.js';
 import type { TopicPartition } from '../../src/consumer/topic-partition.js';
 import { testEnv } from '../helpers/env.js';
 import { uniqueName, waitFor } from '../kafka/index.js';
@@ -22,19 +23,26 @@ function recorder(events: string[]) {
   };
 }
 
-test('eager (the default assignors): callbacks after every rebalance, with empty lists as Java', {
-  timeout: 60000,
-}, async () => {
+/** Two members of a new group on a new topic, recording their callbacks; only `a` runs yet. */
+async function twoMembers(partitions: number, extra: Partial<ConsumerOptions>) {
   const topic = uniqueName('ev');
   const groupId = uniqueName('g');
-  await env.producer.createTopic(topic, 1);
-  const a = new Consumer({ brokers: env.kafka.bootstrap, groupId, heartbeatIntervalMs: 500 });
-  const b = new Consumer({ brokers: env.kafka.bootstrap, groupId, heartbeatIntervalMs: 500 });
+  await env.producer.createTopic(topic, partitions);
+  const opts = { brokers: env.kafka.bootstrap, groupId, heartbeatIntervalMs: 500, ...extra };
+  const a = new Consumer(opts);
+  const b = new Consumer(opts);
   const aEvents: string[] = [];
   const bEvents: string[] = [];
   a.subscribe(topic, recorder(aEvents));
   b.subscribe(topic, recorder(bEvents));
   const runs = [a.run({ eachMessage: () => {} })];
+  return { a, b, aEvents, bEvents, runs };
+}
+
+test('eager (the default assignors): callbacks after every rebalance, with empty lists as Java', {
+  timeout: 60000,
+}, async () => {
+  const { a, b, aEvents, bEvents, runs } = await twoMembers(1, {});
   try {
     await waitFor(() => aEvents.length === 1, { what: 'a joined' });
     // First join: no revocation (nothing was owned in a valid generation), then the assignment.
@@ -56,22 +64,7 @@ test('eager (the default assignors): callbacks after every rebalance, with empty
 });
 
 test('cooperative: assigned after every rebalance, revoked only for what moves', { timeout: 60000 }, async () => {
-  const topic = uniqueName('ev');
-  const groupId = uniqueName('g');
-  await env.producer.createTopic(topic, 2);
-  const opts = {
-    brokers: env.kafka.bootstrap,
-    groupId,
-    heartbeatIntervalMs: 500,
-    assignors: ['cooperative-sticky' as const],
-  };
-  const a = new Consumer(opts);
-  const b = new Consumer(opts);
-  const aEvents: string[] = [];
-  const bEvents: string[] = [];
-  a.subscribe(topic, recorder(aEvents));
-  b.subscribe(topic, recorder(bEvents));
-  const runs = [a.run({ eachMessage: () => {} })];
+  const { a, b, aEvents, bEvents, runs } = await twoMembers(2, { assignors: ['cooperative-sticky'] });
   try {
     await waitFor(() => aEvents.length === 1, { what: 'a joined' });
     assert.deepEqual(aEvents, ['assigned [0,1]']);

@@ -11,19 +11,24 @@ import { uniqueName, waitFor } from '../kafka/index.js';
 const env = testEnv();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('a rebalance listener three times slower than the session timeout keeps the membership', {
-  timeout: 60000,
-}, async () => {
+/** A topic and a consumer of it with a 6 s session and 500 ms heartbeats; `events` for its callbacks. */
+async function member(partitions: number, rebalanceTimeoutMs: number) {
   const topic = uniqueName('hb');
-  await env.producer.createTopic(topic, 2);
-  const events: string[] = [];
+  await env.producer.createTopic(topic, partitions);
   const consumer = new Consumer({
     brokers: env.kafka.bootstrap,
     groupId: uniqueName('g'),
     sessionTimeoutMs: 6000,
     heartbeatIntervalMs: 500,
-    rebalanceTimeoutMs: 60000,
+    rebalanceTimeoutMs,
   });
+  return { topic, consumer, events: [] as string[] };
+}
+
+test('a rebalance listener three times slower than the session timeout keeps the membership', {
+  timeout: 60000,
+}, async () => {
+  const { topic, consumer, events } = await member(2, 60000);
   let generation = -1;
   consumer.subscribe(topic, {
     onPartitionsAssigned: async (ps: TopicPartition[]) => {
@@ -51,16 +56,7 @@ test('a rebalance listener three times slower than the session timeout keeps the
 test('rebalance work longer than the rebalance timeout: the member leaves, then rejoins', {
   timeout: 60000,
 }, async () => {
-  const topic = uniqueName('hb');
-  await env.producer.createTopic(topic, 1);
-  const events: string[] = [];
-  const consumer = new Consumer({
-    brokers: env.kafka.bootstrap,
-    groupId: uniqueName('g'),
-    sessionTimeoutMs: 6000,
-    heartbeatIntervalMs: 500,
-    rebalanceTimeoutMs: 3000,
-  });
+  const { topic, consumer, events } = await member(1, 3000);
   consumer.subscribe(topic, {
     onPartitionsAssigned: async (ps: TopicPartition[]) => {
       events.push(`assigned ${ps.length}`);

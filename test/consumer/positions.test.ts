@@ -45,14 +45,20 @@ test("autoOffsetReset: 'none' without a committed offset is a typed error", asyn
   );
 });
 
-test('seek to an offset, to a timestamp, to the beginning and to the end', async () => {
-  const topic = uniqueName('seek');
+/** A topic of 50 records, a moment (`middle`), then 50 more. */
+async function twoHalves(prefix: string) {
+  const topic = uniqueName(prefix);
   await env.producer.createTopic(topic, 1);
   await env.producer.fill(topic, 1, 50, 'a');
   await new Promise((r) => setTimeout(r, 50));
   const middle = Date.now();
   await new Promise((r) => setTimeout(r, 50));
   await env.producer.fill(topic, 1, 50, 'b');
+  return { topic, middle };
+}
+
+test('seek to an offset, to a timestamp, to the beginning and to the end', async () => {
+  const { topic, middle } = await twoHalves('seek');
 
   const run = async (seek: (c: Consumer) => void, until: (s: ConsumerRecord[]) => boolean) => {
     const c = new Consumer({ brokers: env.kafka.bootstrap, autoOffsetReset: 'latest' });
@@ -177,14 +183,8 @@ test('an out-of-range position resets by the autoOffsetReset policy', async () =
 });
 
 test('a seek to a timestamp moves the offset the next commit stores, as a seek to an offset does', async () => {
-  const topic = uniqueName('seekts');
+  const { topic, middle } = await twoHalves('seekts');
   const groupId = uniqueName('g');
-  await env.producer.createTopic(topic, 1);
-  await env.producer.fill(topic, 1, 50, 'a');
-  await new Promise((r) => setTimeout(r, 50));
-  const middle = Date.now();
-  await new Promise((r) => setTimeout(r, 50));
-  await env.producer.fill(topic, 1, 50, 'b');
   const c = new Consumer({ brokers: env.kafka.bootstrap, groupId, autoOffsetReset: 'earliest', autoCommit: false });
   const tp = { topic, partition: 0 };
   c.assign([tp]);

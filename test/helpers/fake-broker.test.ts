@@ -53,6 +53,20 @@ function consumer(c: FakeCluster, opts: Partial<ConstructorParameters<typeof Con
 
 const values = (seen: ConsumerRecord[]) => seen.map((r) => r.value!.toString());
 
+/** A connection to node 0 of `c`, connected (closed after the test). */
+async function connectTo(c: FakeCluster, requestTimeoutMs: number): Promise<Connection> {
+  const conn = new Connection({
+    host: '127.0.0.1',
+    port: c.node(0).port,
+    clientId: 't',
+    requestTimeoutMs,
+    connectionTimeoutMs: 5000,
+  });
+  open.push(conn);
+  await conn.connect();
+  return conn;
+}
+
 test('a Producer writes and a Consumer with assign() reads every record back, in order', async () => {
   const c = await fake({ nodes: 2, topics: [{ name: 't', partitions: 3 }] });
   const producer = new Producer({ brokers: c.bootstrap, logger: quiet, lingerMs: 0 });
@@ -228,15 +242,7 @@ test('a retriable fetch error with no leader change is retried after the partiti
 
 test('a delayed response arrives late; a silenced API makes the client time out', async () => {
   const c = await fake({ topics: [{ name: 't', partitions: 1 }] });
-  const conn = new Connection({
-    host: '127.0.0.1',
-    port: c.node(0).port,
-    clientId: 't',
-    requestTimeoutMs: 300,
-    connectionTimeoutMs: 5000,
-  });
-  open.push(conn);
-  await conn.connect();
+  const conn = await connectTo(c, 300);
   c.delay('Metadata', 100, { times: 1 });
   const t0 = Date.now();
   const res = await conn.request(Metadata, { topics: [{ name: 't' }] }, { timeoutMs: 10_000 });
@@ -267,15 +273,7 @@ test('a delayed response arrives late; a silenced API makes the client time out'
 
 test('a raw frame reaches the decoder: a truncated body is a typed decode error, a garbled frame a protocol violation', async () => {
   const c = await fake({});
-  const conn = new Connection({
-    host: '127.0.0.1',
-    port: c.node(0).port,
-    clientId: 't',
-    requestTimeoutMs: 5000,
-    connectionTimeoutMs: 5000,
-  });
-  open.push(conn);
-  await conn.connect();
+  const conn = await connectTo(c, 5000);
   // A valid Metadata response cut in the middle, with a length prefix that matches the cut.
   const remove = c.raw('Metadata', (_frame, ctx) => {
     const good = ctx.encode({
@@ -327,15 +325,7 @@ test('Fetch honours fetchOffset and the byte limits as Kafka does; Produce with 
   const big = 'x'.repeat(1000);
   for (let i = 0; i < 3; i++) c.append('t', 0, [{ value: `${i}${big}` }]);
   const batch = c.log('t', 0).read(0, Number.MAX_SAFE_INTEGER, true).length / 3;
-  const conn = new Connection({
-    host: '127.0.0.1',
-    port: c.node(0).port,
-    clientId: 't',
-    requestTimeoutMs: 5000,
-    connectionTimeoutMs: 5000,
-  });
-  open.push(conn);
-  await conn.connect();
+  const conn = await connectTo(c, 5000);
   const topicId = c.topic('t').topicId;
   const fetch = async (
     partitions: { partition: number; fetchOffset: number; partitionMaxBytes: number }[],
@@ -573,15 +563,7 @@ test('group coordinator: a static member that rejoins gets its assignment back w
 test('the coordinator is the configured node; other nodes answer NOT_COORDINATOR', async () => {
   const c = await fake({ nodes: 3, coordinator: 2 });
   const m = await member(c, { nodeId: 0 });
-  const conn = new Connection({
-    host: '127.0.0.1',
-    port: c.node(0).port,
-    clientId: 't',
-    requestTimeoutMs: 5000,
-    connectionTimeoutMs: 5000,
-  });
-  open.push(conn);
-  await conn.connect();
+  const conn = await connectTo(c, 5000);
   const found = await conn.request(FindCoordinator, { keyType: 0, coordinatorKeys: ['g'] });
   assert.deepEqual(
     found.coordinators.map((x) => [x.nodeId, x.port, x.errorCode]),
@@ -594,15 +576,7 @@ test('the coordinator is the configured node; other nodes answer NOT_COORDINATOR
 
 test('ApiVersions advertises capped versions, and a client asking too high is answered in v0 (KIP-511)', async () => {
   const c = await fake({ versions: { Metadata: 9, ApiVersions: 2, DescribeCluster: null } });
-  const conn = new Connection({
-    host: '127.0.0.1',
-    port: c.node(0).port,
-    clientId: 't',
-    requestTimeoutMs: 5000,
-    connectionTimeoutMs: 5000,
-  });
-  open.push(conn);
-  await conn.connect();
+  const conn = await connectTo(c, 5000);
   assert.equal(conn.apiVersions.highest(Metadata), 9);
   assert.equal(conn.apiVersions.brokerRanges.has(60), false, 'DescribeCluster is not offered');
   const versions = c.requestsOf('ApiVersions').map((r) => r.version);
