@@ -1,4 +1,8 @@
+import { constants } from 'node:buffer';
 import { SluiceError } from '../../errors.js';
+
+/** The largest Buffer this runtime can allocate (4 GiB on Node 20, 2^53 - 1 on Node 22 and 24). */
+const MAX_BUFFER_BYTES = constants.MAX_LENGTH;
 
 /**
  * Kafka's compression codec ids: the low three bits of a record batch's attributes
@@ -42,7 +46,7 @@ export interface Codec {
   compress(data: Uint8Array): Buffer;
   /**
    * Decompresses a batch's records blob into at most `maxOutputBytes` (default
-   * {@link DEFAULT_MAX_DECOMPRESSED_BYTES}). Throws {@link DecompressedTooLargeError} as soon as the
+   * {@link DEFAULT_MAX_DECOMPRESSED_BYTES}; read through {@link outputLimit}). Throws {@link DecompressedTooLargeError} as soon as the
    * output would pass that limit — before allocating or inflating much beyond it, so a small
    * "decompression bomb" costs neither memory nor time — and {@link CompressionError} on malformed
    * input; never returns partial output.
@@ -88,6 +92,19 @@ export class UnsupportedCompressionError extends SluiceError {
  * `maxBufferedBytes`); this default only guards direct callers.
  */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The limit a codec enforces for a `maxOutputBytes` argument: an integer from 0 to the largest Buffer
+ * this runtime can allocate. A larger one (Infinity included, or a consumer's maxBufferedBytes above
+ * 4 GiB on Node 20) cannot be reached anyway, and passed on as is, node:zlib would reject it as a
+ * `maxOutputLength` and fail every batch as corrupt. NaN or a negative number allows nothing: a broken
+ * limit fails closed, with {@link DecompressedTooLargeError}, rather than not at all.
+ */
+export function outputLimit(maxOutputBytes: number | undefined): number {
+  if (maxOutputBytes === undefined) return DEFAULT_MAX_DECOMPRESSED_BYTES;
+  if (!(maxOutputBytes > 0)) return 0;
+  return Math.min(Math.floor(maxOutputBytes), MAX_BUFFER_BYTES);
+}
 
 /**
  * A compressed payload inflates past the allowed size: a batch larger than the consumer may hold

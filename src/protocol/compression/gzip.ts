@@ -1,11 +1,5 @@
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import {
-  type Codec,
-  CompressionCodecs,
-  CompressionError,
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
-  DecompressedTooLargeError,
-} from './codec.js';
+import { type Codec, CompressionCodecs, CompressionError, DecompressedTooLargeError, outputLimit } from './codec.js';
 
 /**
  * gzip through node:zlib. Java writes one gzip member per batch (`GZIPOutputStream`); gunzip also
@@ -18,14 +12,18 @@ export const gzipCodec: Codec = {
   compress(data: Uint8Array): Buffer {
     return gzipSync(data, { level: constants.Z_DEFAULT_COMPRESSION });
   },
-  decompress(data: Uint8Array, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
+  decompress(data: Uint8Array, maxOutputBytes?: number): Buffer {
+    const limit = outputLimit(maxOutputBytes);
+    let out: Buffer;
     try {
-      // zlib stops inflating as soon as the output passes maxOutputLength.
-      return gunzipSync(data, { maxOutputLength: Math.max(1, maxOutputBytes) });
+      // zlib stops inflating as soon as the output passes maxOutputLength (which must be >= 1).
+      out = gunzipSync(data, { maxOutputLength: Math.max(1, limit) });
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-        throw new DecompressedTooLargeError('gzip', maxOutputBytes);
+        throw new DecompressedTooLargeError('gzip', limit);
       throw new CompressionError('gzip', (err as Error).message, err);
     }
+    if (out.length > limit) throw new DecompressedTooLargeError('gzip', limit);
+    return out;
   },
 };

@@ -8,13 +8,7 @@
  * and concatenated frames, and accept the header checksum in both its correct form and the broken
  * form that Kafka clients before KIP-57 wrote for magic-0 messages (computed over the magic too).
  */
-import {
-  type Codec,
-  CompressionCodecs,
-  CompressionError,
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
-  DecompressedTooLargeError,
-} from './codec.js';
+import { type Codec, CompressionCodecs, CompressionError, DecompressedTooLargeError, outputLimit } from './codec.js';
 import { lz4BlockBound, lz4DecodeBlock, lz4EncodeBlock, xxh32 } from './lz4-block.js';
 
 const MAGIC = 0x184d2204;
@@ -121,7 +115,8 @@ function decodeFrame(src: Uint8Array, h: FrameHeader, out: Uint8Array, o: number
 let scratch = Buffer.allocUnsafe(0);
 const SCRATCH_KEEP = 8 * 1024 * 1024;
 
-export function lz4DecompressFrames(src: Uint8Array, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
+export function lz4DecompressFrames(src: Uint8Array, maxOutputBytes?: number): Buffer {
+  const allowed = outputLimit(maxOutputBytes);
   const frames: Array<[FrameHeader, number]> = [];
   let bound = 0;
   let exact = 0;
@@ -135,12 +130,11 @@ export function lz4DecompressFrames(src: Uint8Array, maxOutputBytes = DEFAULT_MA
     at = end;
   }
   if (frames.length === 0) fail('empty input');
-  if (exact > maxOutputBytes)
-    throw new DecompressedTooLargeError('lz4', maxOutputBytes, `the frames say ${exact} bytes`);
+  if (exact > allowed) throw new DecompressedTooLargeError('lz4', allowed, `the frames say ${exact} bytes`);
   // The bound from the block headers can exceed what the frames really hold (a compressed block may
   // expand up to 255x): decode into at most the limit, and running out of room is then the limit.
-  const capped = exact < 0 && bound > maxOutputBytes;
-  const size = exact >= 0 ? exact : Math.min(bound, maxOutputBytes);
+  const capped = exact < 0 && bound > allowed;
+  const size = exact >= 0 ? exact : Math.min(bound, allowed);
   const out = exact >= 0 ? Buffer.allocUnsafe(size) : size <= SCRATCH_KEEP ? scratchOf(size) : Buffer.allocUnsafe(size);
   let o = 0;
   const limit = exact >= 0 ? out.length : size;
@@ -153,7 +147,7 @@ export function lz4DecompressFrames(src: Uint8Array, maxOutputBytes = DEFAULT_MA
     }
   } catch (err) {
     if (capped && err instanceof CompressionError && /runs? past the output/.test(err.message))
-      throw new DecompressedTooLargeError('lz4', maxOutputBytes);
+      throw new DecompressedTooLargeError('lz4', allowed);
     throw err;
   }
   if (out !== scratch) return o === out.length ? out : out.subarray(0, o);

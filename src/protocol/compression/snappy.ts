@@ -8,13 +8,7 @@
  * Java's `SnappyInputStream` (and librdkafka) read both that framing and a bare raw Snappy block, so
  * the decoder accepts both and the encoder writes the xerial framing, as Java does.
  */
-import {
-  type Codec,
-  CompressionCodecs,
-  CompressionError,
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
-  DecompressedTooLargeError,
-} from './codec.js';
+import { type Codec, CompressionCodecs, CompressionError, DecompressedTooLargeError, outputLimit } from './codec.js';
 import {
   snappyDecodeInto,
   snappyDecodeRaw,
@@ -86,7 +80,8 @@ export const snappyCodec: Codec = {
   name: 'snappy',
   implementation: 'typescript (xerial framing)',
   compress: encodeXerial,
-  decompress(data: Uint8Array, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
-    return isXerial(data) ? decodeXerial(data, maxOutputBytes) : snappyDecodeRaw(data, 0, data.length, maxOutputBytes);
+  decompress(data: Uint8Array, maxOutputBytes?: number): Buffer {
+    const limit = outputLimit(maxOutputBytes);
+    return isXerial(data) ? decodeXerial(data, limit) : snappyDecodeRaw(data, 0, data.length, limit);
   },
 };

@@ -14,8 +14,8 @@ import {
   type Codec,
   CompressionCodecs,
   CompressionError,
-  DEFAULT_MAX_DECOMPRESSED_BYTES,
   DecompressedTooLargeError,
+  outputLimit,
   UnsupportedCompressionError,
 } from './codec.js';
 import { loadZstdWasm, zstdWasmLoadError } from './zstd-wasm.js';
@@ -153,21 +153,24 @@ function zlibCodec(
     name: 'zstd',
     implementation: 'node:zlib',
     compress: (data) => compress(data, { params }),
-    decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
+    decompress(data, limit) {
+      const maxOutputBytes = outputLimit(limit);
       // node:zlib stops after the first frame; Kafka's readers (zstd-jni streams, librdkafka's
       // ZSTD_decompress) continue through concatenated frames, so split them first.
       const { frames } = scanWithin(data, maxOutputBytes);
       let left = maxOutputBytes;
       const one = (frame: Uint8Array) => {
-        // zlib stops inflating as soon as the output passes maxOutputLength.
+        // zlib stops inflating as soon as the output passes maxOutputLength (which must be >= 1).
         const out = decompress(frame, { maxOutputLength: Math.max(1, left) });
         left -= out.length;
+        if (left < 0) throw new DecompressedTooLargeError('zstd', maxOutputBytes);
         return out;
       };
       try {
         if (frames.length === 1 && frames[0]!.start === 0 && frames[0]!.end === data.length) return one(data);
         return Buffer.concat(frames.map((f) => one(data.subarray(f.start, f.end))));
       } catch (err) {
+        if (err instanceof DecompressedTooLargeError) throw err;
         if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
           throw new DecompressedTooLargeError('zstd', maxOutputBytes);
         return fail((err as Error).message, err);
@@ -184,7 +187,8 @@ function wasmCodec(): Codec | null {
     name: 'zstd',
     implementation: 'wasm',
     compress: (data) => wasm.compress(data, LEVEL),
-    decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
+    decompress(data, limit) {
+      const maxOutputBytes = outputLimit(limit);
       // WASM memory grows to fit the output and never shrinks. The capacity asked of it is the
       // frames' bound from their headers when that is within the limit (an honest batch). When only
       // decoding can tell (compressed blocks whose bound passes the limit), the frames are streamed
@@ -251,7 +255,8 @@ const fzstdCodec: Codec = {
       `zstd compression needs Node >= 22.15 or WebAssembly (${String(zstdWasmLoadError())})`,
     );
   },
-  decompress(data, maxOutputBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
+  decompress(data, limit) {
+    const maxOutputBytes = outputLimit(limit);
     return fzstdStream(data, scanWithin(data, maxOutputBytes), maxOutputBytes);
   },
 };
