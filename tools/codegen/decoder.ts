@@ -9,7 +9,7 @@ import { defaultLiteral } from './defaults.js';
 import { fieldModes, flexibleCtx, taggedFields, taggedNullable, taggedRange } from './modes.js';
 import { elemType, local, readFn, tsType } from './names.js';
 import type { Field, FieldType, Message, Struct } from './schema.js';
-import { condition, intersect, isEmpty, type Range } from './versions.js';
+import { condition, contains, intersect, isEmpty, type Range } from './versions.js';
 
 /** One array element, or a non-array value that cannot be null. */
 function readExpr(t: FieldType, flex: boolean): string {
@@ -73,10 +73,36 @@ export function minEncodedSize(t: FieldType, flex: boolean, seen: ReadonlySet<St
   return size;
 }
 
-/** Statements that read an array field into `x`. */
-function arrayRead(c: Code, f: Field, x: string, flex: boolean, nullable: boolean, path: string): void {
+/**
+ * The fewest bytes one value of `t` takes in exactly `version` (each field with its own flexibility).
+ * Only for the check in {@link arrayRead}: the emitted bound uses {@link minEncodedSize}, one number
+ * for every version the read runs in.
+ */
+function exactMinSize(t: FieldType, version: number, flex: boolean, seen: ReadonlySet<Struct> = new Set()): number {
+  if (t.kind !== 'struct') return minEncodedSize(t, flex);
+  if (seen.has(t.struct)) return 0;
+  const inner = new Set(seen).add(t.struct);
+  let size = flex ? 1 : 0;
+  for (const f of t.struct.fields) {
+    if (!contains(f.versions, version) || contains(f.tagged, version)) continue;
+    const fieldFlex = contains(f.flexible, version);
+    size +=
+      f.type.kind === 'struct' && contains(f.nullable, version) ? 1 : exactMinSize(f.type, version, fieldFlex, inner);
+  }
+  return size;
+}
+
+/** Statements that read an array field into `x`, in the versions `range`. */
+function arrayRead(c: Code, f: Field, x: string, flex: boolean, nullable: boolean, path: string, range: Range): void {
   const t = f.type;
   if (t.kind !== 'array') throw new Error('not an array');
+  // The count is bounded by the bytes left at one byte per element at least. An element that can
+  // take no bytes at all (a struct with no fields in some version) would make that bound refuse
+  // honest frames: stop here, so that a schema refresh that brings one cannot go unnoticed.
+  for (let v = range.lo; v <= range.hi; v++) {
+    if (exactMinSize(t.elem, v, flex) === 0)
+      throw new Error(`${path}: an element can take 0 bytes in version ${v}; bound its count another way`);
+  }
   const min = Math.max(1, minEncodedSize(t.elem, flex));
   c.line(`const $n = ${flex ? `r.compactArrayLength(${min})` : `r.arrayLength(${min})`};`);
   // The loop stops at the first failed read: a hostile count must not build one object per byte.
@@ -125,7 +151,7 @@ export function emitReader(out: Code, m: Message, s: Struct): void {
       const body = new Code();
       const mode = sg.value;
       if (mode.kind === 'plain') {
-        if (f.type.kind === 'array') arrayRead(body, f, x, mode.flex, mode.nullable, path);
+        if (f.type.kind === 'array') arrayRead(body, f, x, mode.flex, mode.nullable, path, sg);
         else body.line(`${x} = ${valueExpr(f, mode.flex, mode.nullable)};`);
       } else if (mode.kind === 'absent' && !hasTag) {
         body.line(`${x} = ${defaultLiteral(f)};`);
@@ -157,7 +183,8 @@ function emitTaggedSection(out: Code, m: Message, s: Struct): void {
       const x = local(f);
       const c = new Code();
       const flexNullable = taggedNullable(f);
-      if (f.type.kind === 'array') arrayRead(c, f, x, true, flexNullable, `${s.tsName}.${f.prop}`);
+      if (f.type.kind === 'array')
+        arrayRead(c, f, x, true, flexNullable, `${s.tsName}.${f.prop}`, taggedRange(m, s, f));
       else c.line(`${x} = ${valueExpr(f, true, flexNullable, 'r.uvarint() === 0')};`);
       const when = condition(taggedRange(m, s, f), ctx);
       body.open(`case ${f.tag}: {`);
