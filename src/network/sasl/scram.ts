@@ -7,9 +7,14 @@ const pbkdf2Async = promisify(pbkdf2);
 
 /**
  * Kafka stores SCRAM credentials only with 4096 to 16384 iterations (ScramMechanism's minIterations
- * and maxIterations; `kafka-configs` refuses others), so a broker never asks for a count outside that
- * range. Fewer would be a downgrade (Java's ScramSaslClient refuses them too); more would let a
- * hostile or broken server keep the CPU busy for as long as it likes (i = 20,000,000 took 16 s).
+ * and maxIterations; `kafka-configs`, `kafka-storage` and the controller's ScramControlManager, which
+ * answers AlterUserScramCredentials with UNACCEPTABLE_CREDENTIAL, refuse others; Redpanda caps at
+ * 16384 too), so a broker never asks for a count outside that range. Fewer would be a downgrade (Java's
+ * ScramSaslClient and franz-go refuse fewer than 4096 too); more would let a hostile or broken server
+ * keep a thread busy for as long as it likes (i = 20,000,000 took 16 s). Java and franz-go set no
+ * maximum, librdkafka refuses more than 1,000,000; 16384 is stricter than both, and still every count
+ * a broker can hold. PBKDF2 runs on libuv's thread pool (async), so the event loop never waits on it;
+ * the cap bounds it to about 6 ms.
  */
 const MIN_ITERATIONS = 4096;
 const MAX_ITERATIONS = 16384;
