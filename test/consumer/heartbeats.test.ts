@@ -48,7 +48,9 @@ test('a rebalance listener three times slower than the session timeout keeps the
   }
 });
 
-test('rebalance work longer than the rebalance timeout: the member leaves, then rejoins', { timeout: 60000 }, async () => {
+test('rebalance work longer than the rebalance timeout: the member leaves, then rejoins', {
+  timeout: 60000,
+}, async () => {
   const topic = uniqueName('hb');
   await env.producer.createTopic(topic, 1);
   const events: string[] = [];
