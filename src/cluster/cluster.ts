@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Connection } from '../network/connection.js';
 import { ClientClosedError, ConnectionError, RequestTimeoutError } from '../network/errors.js';
 import { checkTimeout } from '../network/timeouts.js';
@@ -45,6 +46,8 @@ export class Cluster {
   private invalidBrokersSeen = '';
 
   constructor(readonly options: ResolvedClientOptions) {
+    // One listener per call in flight (each call's Deadline): there may be thousands.
+    setMaxListeners(0, this.closing.signal);
     this.pool = new BrokerPool(options);
     this.coordinators = new Coordinators(this);
   }

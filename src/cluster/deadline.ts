@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { SluiceError } from '../errors.js';
 import { AbortedError, ClientClosedError } from '../network/errors.js';
 import { timerDelay } from '../network/timeouts.js';
@@ -45,6 +46,8 @@ export class Deadline {
   ) {
     this.at = startedAt + timeoutMs;
     this.signal = this.controller.signal;
+    // Every step of the call listens to it (connects, requests, lookups, sleeps), many at once.
+    setMaxListeners(0, this.signal);
     for (const parent of parents) {
       if (!parent) continue;
       if (parent.aborted) {

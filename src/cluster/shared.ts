@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AbortedError } from '../network/errors.js';
 
 /** The error a caller sees when its own signal ends its wait. */
@@ -24,6 +25,7 @@ export class SharedTask<T> {
   private over = false;
 
   constructor(run: (signal: AbortSignal) => Promise<T>) {
+    setMaxListeners(0, this.controller.signal);
     this.done = new Promise<T>((resolve, reject) => {
       this.rejectDone = reject;
       run(this.controller.signal).then(resolve, reject);

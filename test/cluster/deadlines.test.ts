@@ -176,3 +176,24 @@ test('an AbortSignal ends a call during the first connection', { timeout: 120_00
   assert.ok(o.err instanceof AbortedError, String(o.err));
   assert.ok(o.ms < 300 + SLACK_MS, `settled after ${o.ms} ms`);
 });
+
+test('many concurrent calls: no "possible EventTarget memory leak" warning from the shared signals', {
+  timeout: 60_000,
+}, async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const b = await fake({ mode: 'silent' });
+    const a = admin(b.address);
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => timed(() => a.listTopics({ timeoutMs: 300 }))));
+    for (const [i, o] of outcomes.entries()) within(o, 300, TimeoutError, `call ${i}`);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      warnings.filter((w) => /MaxListeners/.test(w)),
+      [],
+    );
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
