@@ -51,7 +51,13 @@ export type { ConsumerOptions } from './consumer/options.js';
 export type { ConsumerRecord, RecordHeader } from './consumer/record.js';
 export type { TopicPartition } from './consumer/topic-partition.js';
 export { ConfigError, isRetriable, SluiceError } from './errors.js';
-export { AbortedError, AuthenticationError, ConnectionError, RequestTimeoutError } from './network/errors.js';
+export {
+  AbortedError,
+  AuthenticationError,
+  ClientClosedError,
+  ConnectionError,
+  RequestTimeoutError,
+} from './network/errors.js';
 export type { SaslOptions } from './network/sasl/index.js';
 export type { TlsOptions } from './network/transport.js';
 export { type ConsumerCommitEvent, consumerCommitChannel } from './observability/channels.js';

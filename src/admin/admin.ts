@@ -6,7 +6,7 @@ import { DescribeCluster } from '../protocol/generated/index.js';
 import { alterConfigs, describeConfigs } from './configs.js';
 import { deleteGroups, describeGroups, listGroups } from './groups.js';
 import { alterGroupOffsets, deleteGroupOffsets, groupLag, listGroupOffsets, listOffsets } from './offsets.js';
-import type { CallOptions } from './per-item.js';
+import { type CallOptions, startCall } from './per-item.js';
 import { createPartitions, createTopics, deleteTopics, describeTopics, listTopics } from './topics.js';
 import type {
   AlterConfigsInput,
@@ -63,6 +63,10 @@ export class Admin {
     await this.cluster.connect(opts);
   }
 
+  /**
+   * Closes the connections. Calls in flight reject at once with ClientClosedError (code
+   * `CLIENT_CLOSED`, not retriable), and so do calls made afterwards.
+   */
   close(): void {
     this.cluster.close();
   }
@@ -72,37 +76,37 @@ export class Admin {
   /** Creates topics; resolves when each has leaders (unless `validateOnly` or `waitForLeaders: false`). */
   createTopics(topics: NewTopic[], opts: CreateTopicsOptions = {}): Promise<CreatedTopic[]> {
     if (!Array.isArray(topics)) throw new ConfigError('topics', 'expected an array of { topic, numPartitions, … }');
-    return createTopics(this.cluster, topics, opts);
+    return createTopics(this.cluster, topics, startCall(opts));
   }
 
   deleteTopics(topics: string | string[], opts: CallOptions = {}): Promise<void> {
-    return deleteTopics(this.cluster, names(topics, 'topics'), opts);
+    return deleteTopics(this.cluster, names(topics, 'topics'), startCall(opts));
   }
 
   /** Topic names, sorted (internal topics such as __consumer_offsets only with `includeInternal`). */
   listTopics(opts: CallOptions & { includeInternal?: boolean } = {}): Promise<string[]> {
-    return listTopics(this.cluster, opts);
+    return listTopics(this.cluster, startCall(opts));
   }
 
   /** Partitions with leader, replicas and ISR, and the topic id. An unknown topic is UNKNOWN_TOPIC_OR_PARTITION. */
   describeTopics(topics: string | string[], opts: CallOptions = {}): Promise<TopicDescription[]> {
-    return describeTopics(this.cluster, names(topics, 'topics'), opts);
+    return describeTopics(this.cluster, names(topics, 'topics'), startCall(opts));
   }
 
   /** Adds partitions: `count` is the new total. */
   createPartitions(list: NewPartitions[], opts: CallOptions & { validateOnly?: boolean } = {}): Promise<void> {
-    return createPartitions(this.cluster, list, opts);
+    return createPartitions(this.cluster, list, startCall(opts));
   }
 
   // ---- Configs ----
 
   describeConfigs(resources: ConfigResource[], opts: CallOptions = {}): Promise<ResourceConfigs[]> {
-    return describeConfigs(this.cluster, resources, opts);
+    return describeConfigs(this.cluster, resources, startCall(opts));
   }
 
   /** Incremental config changes (set, delete, append, subtract); configs not named keep their value. */
   alterConfigs(resources: AlterConfigsInput[], opts: CallOptions & { validateOnly?: boolean } = {}): Promise<void> {
-    return alterConfigs(this.cluster, resources, opts);
+    return alterConfigs(this.cluster, resources, startCall(opts));
   }
 
   // ---- Cluster ----
@@ -153,43 +157,43 @@ export class Admin {
 
   /** Groups on every broker; filter by type (`classic`, `consumer`, …; ListGroups v5) and state. */
   listGroups(filter: { types?: GroupType[]; states?: string[] } & CallOptions = {}): Promise<ListedGroup[]> {
-    return listGroups(this.cluster, filter, filter);
+    return listGroups(this.cluster, filter, startCall(filter));
   }
 
   /** Groups of either protocol with members and their decoded assignments. Unknown: GROUP_ID_NOT_FOUND. */
   describeGroups(groupIds: string | string[], opts: CallOptions = {}): Promise<GroupDescription[]> {
-    return describeGroups(this.cluster, names(groupIds, 'groupIds'), opts);
+    return describeGroups(this.cluster, names(groupIds, 'groupIds'), startCall(opts));
   }
 
   /** Deletes empty groups (a group with members is NON_EMPTY_GROUP). */
   deleteGroups(groupIds: string | string[], opts: CallOptions = {}): Promise<void> {
-    return deleteGroups(this.cluster, names(groupIds, 'groupIds'), opts);
+    return deleteGroups(this.cluster, names(groupIds, 'groupIds'), startCall(opts));
   }
 
   // ---- Offsets ----
 
   /** Offsets by spec: `earliest`, `latest` (default; the last stable offset with read_committed), `maxTimestamp`, or a timestamp. */
   listOffsets(queries: OffsetQuery[], opts: CallOptions & Isolation = {}): Promise<ListedOffset[]> {
-    return listOffsets(this.cluster, queries, opts);
+    return listOffsets(this.cluster, queries, startCall(opts));
   }
 
   /** A group's committed offsets (all, or for these partitions). */
   listGroupOffsets(groupId: string, partitions?: TopicPartition[], opts: CallOptions = {}): Promise<GroupOffset[]> {
-    return listGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, partitions, opts);
+    return listGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, partitions, startCall(opts));
   }
 
   /** Sets committed offsets of a group without active members. */
   alterGroupOffsets(groupId: string, offsets: OffsetToAlter[], opts: CallOptions = {}): Promise<void> {
-    return alterGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, offsets, opts);
+    return alterGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, offsets, startCall(opts));
   }
 
   /** Deletes committed offsets (of partitions the group no longer subscribes to). */
   deleteGroupOffsets(groupId: string, partitions: TopicPartition[], opts: CallOptions = {}): Promise<void> {
-    return deleteGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, partitions, opts);
+    return deleteGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, partitions, startCall(opts));
   }
 
   /** Committed offset, log end offset and lag per partition, and totals, in one call. */
   groupLag(groupId: string, opts: CallOptions & Isolation = {}): Promise<GroupLag> {
-    return groupLag(this.cluster, names(groupId, 'groupId')[0]!, opts);
+    return groupLag(this.cluster, names(groupId, 'groupId')[0]!, startCall(opts));
   }
 }

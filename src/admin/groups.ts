@@ -26,7 +26,9 @@ export async function listGroups(
 ): Promise<ListedGroup[]> {
   await cluster.connect(opts);
   await cluster.refreshMetadata(opts);
-  const nodes = [...cluster.metadata.brokers.keys()].map(String);
+  // Brokers advertised with an unusable address are asked too: their (typed) error then says which
+  // groups may be missing, rather than leaving them out silently.
+  const nodes = [...cluster.metadata.brokers.keys(), ...cluster.metadata.invalidBrokers.keys()].map(String);
   const types = filter.types?.map((t) => t.toLowerCase());
   const states = filter.states?.map((s) => s.toLowerCase());
   const perNode = await perItem<ListedGroup[]>(
@@ -92,7 +94,7 @@ export async function byCoordinator(
   await Promise.all(
     groupIds.map(async (groupId) => {
       try {
-        const addr = await cluster.coordinators.find('group', groupId);
+        const addr = await cluster.coordinators.find('group', groupId, signal);
         const conn = await cluster.pool.get(addr, 'general', signal);
         let list = out.get(conn);
         if (!list) out.set(conn, (list = []));

@@ -1,4 +1,4 @@
-import type { Cluster } from '../cluster/cluster.js';
+import type { Cluster, RetryOptions } from '../cluster/cluster.js';
 import { SluiceError } from '../errors.js';
 import { KafkaError } from '../protocol/errors.js';
 import { AdminError, type ItemFailure } from './errors.js';
@@ -7,6 +7,14 @@ export interface CallOptions {
   /** Deadline for the whole call (`default.api.timeout.ms` by default). */
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * Stamps when a call started, so that every step of it (connecting, refreshing metadata, its own
+ * requests, waiting for leaders) counts against one `timeoutMs` (see RetryOptions.startedAt).
+ */
+export function startCall<T extends CallOptions>(opts: T): T & { startedAt: number } {
+  return { ...opts, startedAt: (opts as RetryOptions).startedAt ?? Date.now() };
 }
 
 /** One round's answer per item: a result, or the item's Kafka error. */

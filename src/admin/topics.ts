@@ -1,7 +1,6 @@
-import { sleep } from '../cluster/backoff.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { Cluster, RetryOptions } from '../cluster/cluster.js';
 import { TimeoutError } from '../cluster/deadline.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, SluiceError } from '../errors.js';
 import type { Connection } from '../network/connection.js';
 import { type KafkaError, kafkaError } from '../protocol/errors.js';
 import { CreatePartitions, CreateTopics, DeleteTopics, Metadata } from '../protocol/generated/index.js';
@@ -20,8 +19,14 @@ import type {
 
 const UNKNOWN_TOPIC = 3;
 
+/** When the call must end (Date.now() based): its start (see startCall) plus its timeout. */
 export function deadlineOf(cluster: Cluster, opts: CallOptions): number {
-  return Date.now() + (opts.timeoutMs ?? cluster.options.defaultApiTimeoutMs);
+  return ((opts as RetryOptions).startedAt ?? Date.now()) + (opts.timeoutMs ?? cluster.options.defaultApiTimeoutMs);
+}
+
+/** Thrown to make the retry loop poll again: the brokers have not caught up with the controller yet. */
+function notYet(what: string): SluiceError {
+  return new SluiceError(`${what}: brokers do not report it yet`, { code: 'NOT_YET_PROPAGATED', retriable: true });
 }
 
 /** The time a broker may spend on a request with its own timeout field, and the network wait around it. */
@@ -121,45 +126,35 @@ export async function createTopics(
   ).catch(async (err) => {
     // Some were created: they are usable when the call rejects, as they would be had it resolved.
     if (wait && err instanceof AdminError && err.succeeded.length > 0) {
-      await waitForLeaders(cluster, [...err.succeeded], deadline, opts.signal).catch(() => {});
+      await waitForLeaders(cluster, [...err.succeeded], opts).catch(() => {});
     }
     throw err;
   });
-  if (wait) await waitForLeaders(cluster, [...byName.keys()], deadline, opts.signal);
+  if (wait) await waitForLeaders(cluster, [...byName.keys()], opts);
   return [...byName.keys()].map((n) => results.get(n)!);
 }
 
 /**
  * Polls metadata until every partition of `topics` has a leader (and, with `counts`, the topic has that
  * many partitions): the controller has answered, but brokers learn of the change a moment later.
+ * Bounded by the call's deadline (`opts` carries its start).
  */
-async function waitForLeaders(
-  cluster: Cluster,
-  topics: string[],
-  deadline: number,
-  signal?: AbortSignal,
-  counts?: Map<string, number>,
-) {
-  let last: unknown;
-  for (let attempt = 0; ; attempt++) {
-    try {
+async function waitForLeaders(cluster: Cluster, topics: string[], opts: CallOptions, counts?: Map<string, number>) {
+  const what = `Waiting for leaders of ${topics.join(', ')}`;
+  await cluster.retry(
+    what,
+    async (_attempt, signal) => {
       const described = await describeTopicsOnce(cluster, topics, signal);
-      if (
-        described.every(
-          (d) =>
-            !(d instanceof Error) &&
-            d.partitions.length >= (counts?.get(d.topic) ?? 1) &&
-            d.partitions.every((p) => p.leader >= 0),
-        )
-      ) {
-        return;
-      }
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() >= deadline) throw new TimeoutError(`Waiting for leaders of ${topics.join(', ')}`, 0, last);
-    await sleep(Math.min(50 * 2 ** Math.min(attempt, 3), Math.max(0, deadline - Date.now())), signal);
-  }
+      const ready = described.every(
+        (d) =>
+          !(d instanceof Error) &&
+          d.partitions.length >= (counts?.get(d.topic) ?? 1) &&
+          d.partitions.every((p) => p.leader >= 0),
+      );
+      if (!ready) throw notYet(what);
+    },
+    opts,
+  );
 }
 
 async function describeTopicsOnce(
@@ -269,12 +264,21 @@ export async function deleteTopics(cluster: Cluster, topics: readonly string[], 
     opts,
   );
   for (const t of topics) cluster.metadata.topics.delete(t);
-  // As createTopics waits for leaders: resolve once brokers no longer report the topics (bounded).
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
-    const described = await describeTopicsOnce(cluster, topics, opts.signal).catch(() => undefined);
-    if (described?.every((d) => d instanceof Error && d.errorCode === UNKNOWN_TOPIC)) return;
-    await sleep(Math.min(50 * 2 ** Math.min(attempt, 3), Math.max(0, deadline - Date.now())), opts.signal);
-  }
+  // As createTopics waits for leaders: resolve once brokers no longer report the topics, or at the
+  // deadline (the deletion itself has succeeded; brokers catch up by themselves).
+  const what = `Waiting for brokers to drop ${topics.join(', ')}`;
+  await cluster
+    .retry(
+      what,
+      async (_attempt, signal) => {
+        const described = await describeTopicsOnce(cluster, topics, signal).catch(() => undefined);
+        if (!described?.every((d) => d instanceof Error && d.errorCode === UNKNOWN_TOPIC)) throw notYet(what);
+      },
+      opts,
+    )
+    .catch((err) => {
+      if (!(err instanceof TimeoutError)) throw err;
+    });
 }
 
 /** Adds partitions; resolves once brokers report the new partitions with leaders (unless validateOnly). */
@@ -330,6 +334,6 @@ export async function createPartitions(
   );
   if (!opts.validateOnly) {
     const counts = new Map([...byName].map(([t, p]) => [t, p.count]));
-    await waitForLeaders(cluster, [...byName.keys()], deadline, opts.signal, counts);
+    await waitForLeaders(cluster, [...byName.keys()], opts, counts);
   }
 }

@@ -1,4 +1,5 @@
 import { AbortedError } from '../network/errors.js';
+import { timerDelay } from '../network/timeouts.js';
 
 export interface BackoffOptions {
   /** First delay (`retry.backoff.ms` / `reconnect.backoff.ms`). */
@@ -20,7 +21,10 @@ export function backoffDelay(attempt: number, o: BackoffOptions, random: () => n
   return Math.max(0, Math.min(o.maxMs, Math.round(spread)));
 }
 
-/** Resolves after `ms`, or rejects with {@link AbortedError} when `signal` aborts first. */
+/**
+ * Resolves after `ms` (clamped to what Node's timers accept, so a huge delay never becomes 1 ms), or
+ * rejects with {@link AbortedError} when `signal` aborts first.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(new AbortedError('Aborted', signal.reason));
   return new Promise((resolve, reject) => {
@@ -31,7 +35,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, timerDelay(ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

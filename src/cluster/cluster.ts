@@ -1,5 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import type { Connection } from '../network/connection.js';
-import { ConnectionError, RequestTimeoutError } from '../network/errors.js';
+import { ClientClosedError, ConnectionError, RequestTimeoutError } from '../network/errors.js';
+import { checkTimeout } from '../network/timeouts.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { Metadata } from '../protocol/generated/index.js';
 import { backoffDelay, sleep } from './backoff.js';
@@ -8,11 +10,18 @@ import { Coordinators, type CoordinatorType } from './coordinators.js';
 import { Deadline } from './deadline.js';
 import { MetadataCache } from './metadata.js';
 import type { BrokerAddress, ResolvedClientOptions } from './options.js';
+import { FreshRequests } from './shared.js';
 
 export interface RetryOptions {
   signal?: AbortSignal | undefined;
-  /** Overall deadline; default `default.api.timeout.ms`. */
+  /** Overall deadline; default `default.api.timeout.ms`. At most 2^31-1 ms. */
   timeoutMs?: number | undefined;
+  /**
+   * When the call this step belongs to started (Date.now()); default now. A call made of several steps
+   * (connect, refresh metadata, then its own requests) passes the same value to each, so `timeoutMs`
+   * bounds the whole call rather than each step.
+   */
+  startedAt?: number | undefined;
 }
 
 /**
@@ -28,11 +37,17 @@ export class Cluster {
   allowAutoTopicCreation = false;
   private readonly interest = new Set<string>();
   private interestAll = false;
-  private refreshing: Promise<void> | undefined;
+  private readonly metadataRequests = new FreshRequests((signal) => this.fetchMetadata(signal));
+  /** Aborted by close(), with a ClientClosedError: every operation in flight ends with it. */
+  private readonly closing = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** What the last metadata said about brokers with unusable addresses, to warn once per change. */
+  private invalidBrokersSeen = '';
 
   constructor(readonly options: ResolvedClientOptions) {
+    // One listener per call in flight (each call's Deadline): there may be thousands.
+    setMaxListeners(0, this.closing.signal);
     this.pool = new BrokerPool(options);
     this.coordinators = new Coordinators(this);
   }
@@ -66,40 +81,50 @@ export class Cluster {
   }
 
   /**
-   * Refreshes metadata for the watched topics plus `topics`. Concurrent calls share one request;
-   * a call arriving while one is in flight queues exactly one more, so new interest is never lost.
+   * Refreshes metadata for the watched topics plus `topics`, retrying until the caller's deadline.
+   * Concurrent calls share requests: a call arriving while one is in flight waits for it (it may not
+   * include our topics) and then shares the next one with every call arriving meanwhile, so new
+   * interest is never lost. Each call waits with its own deadline and signal.
    */
   async refreshMetadata(opts: RetryOptions & { topics?: readonly string[] } = {}): Promise<void> {
     if (opts.topics) this.watchTopics(opts.topics);
-    if (this.refreshing) {
-      // Wait for the request in flight, then send a new one (it may not include our topics);
-      // callers arriving together share that follow-up.
-      await this.refreshing.catch(() => {});
-      if (this.refreshing) return this.refreshing;
-    }
-    this.refreshing = this.retry('Fetching metadata', (_attempt, signal) => this.fetchMetadata(signal), opts).finally(
-      () => {
-        this.refreshing = undefined;
-      },
-    );
-    return this.refreshing;
+    await this.retry('Fetching metadata', (_attempt, signal) => this.metadataRequests.join(signal), opts);
   }
 
-  private async fetchMetadata(signal?: AbortSignal): Promise<void> {
+  private async fetchMetadata(signal: AbortSignal): Promise<void> {
     const topics = this.interestAll ? null : [...this.interest];
     const conn = await this.anyConnection('general', signal);
-    const res = await conn.request(Metadata, {
-      topics: topics === null ? null : topics.map((name) => ({ name })),
-      allowAutoTopicCreation: this.allowAutoTopicCreation,
-    });
+    const res = await conn.request(
+      Metadata,
+      {
+        topics: topics === null ? null : topics.map((name) => ({ name })),
+        allowAutoTopicCreation: this.allowAutoTopicCreation,
+      },
+      { signal },
+    );
     if (res.errorCode) throw kafkaError(res.errorCode, { api: 'Metadata', broker: conn.broker });
     this.metadata.apply(res, topics);
+    this.warnInvalidBrokers();
+  }
+
+  private warnInvalidBrokers(): void {
+    const invalid = [...this.metadata.invalidBrokers].map(([id, why]) => `broker ${id} at ${why}`).join('; ');
+    if (invalid === this.invalidBrokersSeen) return;
+    this.invalidBrokersSeen = invalid;
+    if (invalid) this.options.logger.warn(`Metadata lists brokers that cannot be connected to: ${invalid}`);
   }
 
   /** Address of a known broker; a retriable error when the node is not (yet) in the metadata. */
   brokerAddress(nodeId: number): BrokerAddress {
     const b = this.metadata.brokers.get(nodeId);
     if (!b) {
+      const invalid = this.metadata.invalidBrokers.get(nodeId);
+      if (invalid !== undefined) {
+        throw new ConnectionError(
+          'INVALID_BROKER_ADDRESS',
+          `Broker ${nodeId} is advertised at ${invalid} and cannot be connected to`,
+        );
+      }
       throw new ConnectionError('UNKNOWN_BROKER', `Broker ${nodeId} is not in the cluster metadata`, {
         broker: String(nodeId),
       });
@@ -107,8 +132,13 @@ export class Cluster {
     return b;
   }
 
+  /** A connection to broker `nodeId`; rejects (never throws) when the node is unknown or unusable. */
   connectionTo(nodeId: number, purpose: ConnectionPurpose, signal?: AbortSignal): Promise<Connection> {
-    return this.pool.get(this.brokerAddress(nodeId), purpose, signal);
+    try {
+      return this.pool.get(this.brokerAddress(nodeId), purpose, signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**
@@ -164,36 +194,62 @@ export class Cluster {
     fn: (attempt: number, signal?: AbortSignal) => Promise<T>,
     opts: RetryOptions = {},
   ): Promise<T> {
-    const deadline = new Deadline(opts.timeoutMs ?? this.options.defaultApiTimeoutMs, what, opts.signal);
-    let last: unknown;
-    for (let attempt = 0; ; attempt++) {
-      deadline.check(last);
-      try {
-        return await fn(attempt, opts.signal);
-      } catch (err) {
-        if (!isRetriableError(err) || this.closed) throw err;
-        last = err;
+    const deadline = this.deadline(what, opts);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        deadline.check();
+        let last: unknown;
+        try {
+          // Raced against the deadline as well as given its signal: whatever the attempt waits on,
+          // the call ends on time.
+          return await deadline.race(fn(attempt, deadline.signal));
+        } catch (err) {
+          deadline.check();
+          if (!isRetriableError(err)) throw err;
+          last = err;
+          deadline.lastError = err;
+        }
+        // Leadership moved, or a broker is unreachable (it may be gone): look again before retrying.
+        const stale =
+          (last instanceof KafkaError && last.refreshMetadata) ||
+          last instanceof ConnectionError ||
+          last instanceof RequestTimeoutError;
+        if (stale && !what.startsWith('Fetching metadata')) {
+          await this.refreshMetadata({ signal: deadline.signal }).catch(() => {});
+        }
+        const delay = backoffDelay(attempt, {
+          initialMs: this.options.retryBackoffMs,
+          maxMs: this.options.retryBackoffMaxMs,
+        });
+        const wait = Math.min(delay, deadline.remainingMs);
+        if (wait > 0) await sleep(wait, deadline.signal).catch(() => {});
       }
-      // Leadership moved, or a broker is unreachable (it may be gone): look again before retrying.
-      const stale =
-        (last instanceof KafkaError && last.refreshMetadata) ||
-        last instanceof ConnectionError ||
-        last instanceof RequestTimeoutError;
-      if (stale && !what.startsWith('Fetching metadata')) {
-        await this.refreshMetadata({ signal: opts.signal }).catch(() => {});
-      }
-      const delay = backoffDelay(attempt, {
-        initialMs: this.options.retryBackoffMs,
-        maxMs: this.options.retryBackoffMaxMs,
-      });
-      const wait = Math.min(delay, deadline.remainingMs);
-      if (wait > 0) await sleep(wait, opts.signal);
+    } finally {
+      deadline.dispose();
     }
   }
 
+  /**
+   * The deadline of one call: `opts.timeoutMs` (default `default.api.timeout.ms`) from
+   * `opts.startedAt`, ending early when `opts.signal` aborts or the client closes. Throws a
+   * ConfigError for a timeout Node's timers cannot hold, and ClientClosedError after close().
+   */
+  deadline(what: string, opts: RetryOptions = {}): Deadline {
+    const timeoutMs = checkTimeout('timeoutMs', opts.timeoutMs ?? this.options.defaultApiTimeoutMs);
+    if (this.closed) throw new ClientClosedError();
+    return new Deadline(timeoutMs, what, [opts.signal, this.closing.signal], opts.startedAt);
+  }
+
+  /**
+   * Closes every connection. Every call in flight (connecting, waiting for a response, backing off,
+   * waiting on a shared metadata or coordinator lookup) rejects at once with ClientClosedError, and so
+   * does every later call.
+   */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.closing.abort(new ClientClosedError());
     this.pool.close();
   }
 }

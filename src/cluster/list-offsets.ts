@@ -33,13 +33,15 @@ export async function listOffsets(
   const out = new Map<string, OffsetAnswer>();
   const key = (t: string, p: number) => `${t}\u0000${p}`;
   let pending = [...queries];
-  await cluster.refreshMetadata({ topics: [...new Set(queries.map((q) => q.topic))], signal: opts.signal });
+  // One deadline for both steps (the metadata refresh and the requests).
+  const call = { ...opts, startedAt: opts.startedAt ?? Date.now() };
+  await cluster.refreshMetadata({ ...call, topics: [...new Set(queries.map((q) => q.topic))] });
   await cluster.retry(
     'Listing offsets',
-    async () => {
+    async (_attempt, signal) => {
       const byLeader = new Map<number, OffsetQuery[]>();
       for (const q of pending) {
-        const leader = await cluster.leaderFor(q.topic, q.partition, opts.signal);
+        const leader = await cluster.leaderFor(q.topic, q.partition, signal);
         let list = byLeader.get(leader);
         if (!list) byLeader.set(leader, (list = []));
         list.push(q);
@@ -48,25 +50,29 @@ export async function listOffsets(
       let lastError: KafkaError | undefined;
       await Promise.all(
         [...byLeader].map(async ([leader, list]) => {
-          const conn = await cluster.connectionTo(leader, 'general', opts.signal);
+          const conn = await cluster.connectionTo(leader, 'general', signal);
           const topics = new Map<string, OffsetQuery[]>();
           for (const q of list) {
             let l = topics.get(q.topic);
             if (!l) topics.set(q.topic, (l = []));
             l.push(q);
           }
-          const res = await conn.request(ListOffsets, {
-            replicaId: -1,
-            isolationLevel: opts.isolationLevel ?? 0,
-            topics: [...topics].map(([name, qs]) => ({
-              name,
-              partitions: qs.map((q) => ({
-                partitionIndex: q.partition,
-                currentLeaderEpoch: cluster.metadata.partition(q.topic, q.partition)?.leaderEpoch ?? -1,
-                timestamp: BigInt(q.timestamp),
+          const res = await conn.request(
+            ListOffsets,
+            {
+              replicaId: -1,
+              isolationLevel: opts.isolationLevel ?? 0,
+              topics: [...topics].map(([name, qs]) => ({
+                name,
+                partitions: qs.map((q) => ({
+                  partitionIndex: q.partition,
+                  currentLeaderEpoch: cluster.metadata.partition(q.topic, q.partition)?.leaderEpoch ?? -1,
+                  timestamp: BigInt(q.timestamp),
+                })),
               })),
-            })),
-          });
+            },
+            { signal },
+          );
           for (const t of res.topics) {
             for (const p of t.partitions) {
               if (p.errorCode) {
@@ -90,7 +96,7 @@ export async function listOffsets(
       pending = pending.filter((q) => !out.has(key(q.topic, q.partition)));
       if (failed.length && lastError) throw lastError;
     },
-    opts,
+    call,
   );
   return out;
 }

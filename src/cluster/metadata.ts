@@ -1,3 +1,4 @@
+import { invalidAddress } from '../network/errors.js';
 import type { MetadataResponse } from '../protocol/generated/index.js';
 
 export interface BrokerInfo {
@@ -36,6 +37,12 @@ export interface TopicInfo {
  */
 export class MetadataCache {
   readonly brokers = new Map<number, BrokerInfo>();
+  /**
+   * Brokers the last response listed with an address no one can connect to (empty host, port outside
+   * 1-65535), and why. They are left out of {@link MetadataCache.brokers}: asking for one is a typed,
+   * retriable error naming it, and the next metadata may bring a good address.
+   */
+  readonly invalidBrokers = new Map<number, string>();
   readonly topics = new Map<string, TopicInfo>();
   readonly topicNamesById = new Map<string, string>();
   clusterId: string | null = null;
@@ -49,8 +56,12 @@ export class MetadataCache {
    */
   apply(res: MetadataResponse, requestedTopics: readonly string[] | null): void {
     this.brokers.clear();
-    for (const b of res.brokers)
-      this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });
+    this.invalidBrokers.clear();
+    for (const b of res.brokers) {
+      const bad = invalidAddress(b.host, b.port);
+      if (bad) this.invalidBrokers.set(b.nodeId, `"${b.host}:${b.port}" (${bad})`);
+      else this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });
+    }
     this.clusterId = res.clusterId;
     this.controllerId = res.controllerId;
     const seen = new Set<string>();

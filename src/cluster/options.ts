@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { consoleLogger, type Logger } from '../logger.js';
 import type { SaslOptions } from '../network/sasl/index.js';
 import { SASL_MECHANISMS } from '../network/sasl/index.js';
+import { MAX_TIMEOUT_MS, MAX_TIMEOUT_TEXT } from '../network/timeouts.js';
 import type { TlsOptions } from '../network/transport.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'function' | 'stringArray';
@@ -66,6 +67,9 @@ function suggestion(name: string, known: string[]): string {
 /**
  * Checks `input` against `specs`: unknown names, wrong types and out-of-range values each give a
  * {@link ConfigError} naming the option. Returns a copy with defaults filled in.
+ *
+ * Every option named `…Ms` is a duration that ends up in a timer, so it is capped at 2^31-1 ms
+ * (Node fires longer timers after 1 ms) unless its spec sets a lower `max`.
  */
 export function validateOptions<T>(owner: string, specs: OptionSpecs, input: unknown): T {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -74,7 +78,9 @@ export function validateOptions<T>(owner: string, specs: OptionSpecs, input: unk
   const known = Object.keys(specs);
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) {
-    const spec = specs[name];
+    // Own properties only: `constructor`, `toString` or `__proto__` (an own key after JSON.parse)
+    // must not find Object.prototype's members and pass for option specs.
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (!spec) throw new ConfigError(name, `unknown option for ${owner}${suggestion(name, known)}`);
     if (value === undefined) continue;
     const kinds = (Array.isArray(spec.kind) ? spec.kind : [spec.kind]) as readonly Kind[];
@@ -93,6 +99,8 @@ export function validateOptions<T>(owner: string, specs: OptionSpecs, input: unk
         throw new ConfigError(name, `must be >= ${spec.min}, got ${value}`);
       if (spec.max !== undefined && value > spec.max)
         throw new ConfigError(name, `must be <= ${spec.max}, got ${value}`);
+      if (name.endsWith('Ms') && value > MAX_TIMEOUT_MS)
+        throw new ConfigError(name, `${MAX_TIMEOUT_TEXT}, got ${value}`);
     }
     if (spec.oneOf && !spec.oneOf.includes(value)) {
       throw new ConfigError(
@@ -175,20 +183,37 @@ const ms = (def: number, java: string, min = 0): OptionSpec => ({
   integer: true,
 });
 
+/**
+ * The credentials each mechanism needs, checked up front: a missing password would otherwise be sent
+ * as the text "undefined" and fail (or worse, succeed) at the broker, once per connection attempt.
+ */
+function checkSasl(v: unknown): string | undefined {
+  const o = v as Record<string, unknown>;
+  const m = o.mechanism;
+  if (!SASL_MECHANISMS.includes(m as (typeof SASL_MECHANISMS)[number])) {
+    return `mechanism must be one of ${SASL_MECHANISMS.join(', ')}, got ${JSON.stringify(m)}`;
+  }
+  if (m === 'OAUTHBEARER') {
+    return typeof o.token === 'function'
+      ? undefined
+      : `OAUTHBEARER needs a token provider: { mechanism: 'OAUTHBEARER', token: () => string | { value } }, got token ${JSON.stringify(o.token) ?? typeof o.token}`;
+  }
+  for (const field of ['username', 'password'] as const) {
+    const x = o[field];
+    if (typeof x !== 'string' || x === '') {
+      // Say what kind of value it was, never the value: it may be a secret.
+      const got = x === undefined ? 'none' : x === '' ? 'an empty string' : x === null ? 'null' : `a ${typeof x}`;
+      return `${m} needs a non-empty ${field} (a string), got ${got}`;
+    }
+  }
+  return undefined;
+}
+
 export const clientOptionSpecs: OptionSpecs = {
   brokers: { kind: ['string', 'stringArray'], java: 'bootstrap.servers' },
   clientId: { kind: 'string', default: 'sluice', java: 'client.id' },
   tls: { kind: ['boolean', 'object'], java: 'security.protocol' },
-  sasl: {
-    kind: 'object',
-    java: 'sasl.mechanism',
-    check: (v) => {
-      const m = (v as { mechanism?: unknown }).mechanism;
-      return SASL_MECHANISMS.includes(m as (typeof SASL_MECHANISMS)[number])
-        ? undefined
-        : `mechanism must be one of ${SASL_MECHANISMS.join(', ')}, got ${JSON.stringify(m)}`;
-    },
-  },
+  sasl: { kind: 'object', java: 'sasl.mechanism', check: checkSasl },
   requestTimeoutMs: ms(30000, 'request.timeout.ms', 1),
   connectionTimeoutMs: ms(10000, 'socket.connection.setup.timeout.ms', 1),
   retryBackoffMs: ms(100, 'retry.backoff.ms'),

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { ConfigError } from '../errors.js';
 import { type ApiDef, requestHeaderVersion, responseHeaderVersion } from '../protocol/api.js';
 import { decodeResponseHeader, encodeRequestHeader } from '../protocol/generated/index.js';
 import { Reader } from '../protocol/reader.js';
@@ -8,6 +9,7 @@ import { AbortedError, ConnectionError, RequestTimeoutError } from './errors.js'
 import { FrameDecoder, FrameReader } from './frame-decoder.js';
 import { type NegotiatedVersions, negotiateApiVersions } from './handshake.js';
 import { authenticate, type SaslOptions } from './sasl/index.js';
+import { timerDelay } from './timeouts.js';
 import { openSocket, type SocketOptions } from './transport.js';
 
 export interface ConnectionOptions extends SocketOptions {
@@ -91,7 +93,11 @@ export class Connection extends EventEmitter {
     return this.versions;
   }
 
-  /** Opens the socket, negotiates API versions and authenticates. Idempotent while in progress. */
+  /**
+   * Opens the socket, negotiates API versions and authenticates. Idempotent while in progress (the
+   * first call's `signal` applies). Aborting `signal` at any step closes the connection and rejects
+   * with AbortedError.
+   */
   connect(signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(this.closedError());
     if (this.versions) return Promise.resolve();
@@ -103,6 +109,19 @@ export class Connection extends EventEmitter {
   }
 
   private async doConnect(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw new AbortedError('Connect aborted', signal.reason);
+    // The signal covers the whole set-up, not just the TCP handshake: a broker that accepts the
+    // connection and never answers ApiVersions must not hold the caller for request.timeout.ms.
+    const onAbort = () => this.destroy(new AbortedError('Connect aborted', signal?.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.setUp(signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async setUp(signal?: AbortSignal): Promise<void> {
     const maxFrame = this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME;
     const bad = (err: unknown) =>
       this.destroy(
@@ -167,6 +186,11 @@ export class Connection extends EventEmitter {
     const socket = this.socket;
     if (!socket) return Promise.reject(new ConnectionError('CONNECTION_CLOSED', 'Not connected', this.ctx()));
     if (opts.signal?.aborted) return Promise.reject(new AbortedError(`${api.name} request aborted`));
+    if (opts.timeoutMs !== undefined && !(opts.timeoutMs >= 0)) {
+      return Promise.reject(
+        new ConfigError('timeoutMs', `expected a number of milliseconds >= 0, got ${opts.timeoutMs}`),
+      );
+    }
 
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
@@ -195,7 +219,9 @@ export class Connection extends EventEmitter {
         cleanup: undefined,
       };
       const timeoutMs = opts.timeoutMs ?? this.options.requestTimeoutMs;
-      p.timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timeoutMs);
+      // Callers add waits to timeouts (a fetch's max wait, a broker-side timeout): clamp rather than
+      // let Node cut a sum past 2^31-1 ms to 1 ms.
+      p.timer = setTimeout(() => this.onTimeout(correlationId, timeoutMs), timerDelay(timeoutMs));
       const signal = opts.signal;
       if (signal) {
         const onAbort = () => {

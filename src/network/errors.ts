@@ -16,7 +16,9 @@ function where(ctx: NetworkErrorContext): string {
 /**
  * The connection could not be made, or it broke while requests were in flight. Retriable: a new
  * connection (after backoff) may succeed. `code` is `CONNECTION_REFUSED`, `CONNECTION_CLOSED`,
- * `CONNECTION_TIMEOUT`, `TLS_FAILED` or `PROTOCOL_VIOLATION`.
+ * `CONNECTION_TIMEOUT`, `TLS_FAILED`, `PROTOCOL_VIOLATION`, `UNKNOWN_BROKER` or `INVALID_BROKER_ADDRESS`
+ * (a broker advertised an address that cannot be connected to: retriable, as the next metadata may
+ * carry a good one).
  */
 export class ConnectionError extends SluiceError {
   readonly broker: string | undefined;
@@ -53,4 +55,27 @@ export class AbortedError extends SluiceError {
   constructor(message = 'The operation was aborted', cause?: unknown) {
     super(message, { code: 'ABORTED', retriable: false, cause });
   }
+}
+
+/**
+ * The client (Admin, Producer, Consumer) was closed while this call was in flight, or the call came
+ * after `close()`. Never retriable: the same client will not come back.
+ */
+export class ClientClosedError extends SluiceError {
+  constructor(message = 'The client was closed') {
+    super(message, { code: 'CLIENT_CLOSED', retriable: false });
+  }
+}
+
+/**
+ * Why `host:port` cannot be connected to (an empty host, a port outside 1-65535), or undefined when it
+ * can. Brokers advertise their addresses in Metadata and FindCoordinator responses, so a broken one
+ * arrives off the wire and must become a typed error, not a RangeError from net.connect.
+ */
+export function invalidAddress(host: unknown, port: unknown): string | undefined {
+  if (typeof host !== 'string' || host.trim() === '') return `empty host ${JSON.stringify(host)}`;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return `port ${String(port)} is outside 1-65535`;
+  }
+  return undefined;
 }

@@ -1,7 +1,8 @@
 import * as net from 'node:net';
 import { isIP, type Socket } from 'node:net';
 import * as tls from 'node:tls';
-import { AbortedError, ConnectionError } from './errors.js';
+import { AbortedError, ConnectionError, invalidAddress } from './errors.js';
+import { timerDelay } from './timeouts.js';
 
 /** TLS settings; `true` means TLS with the system's trusted CAs. */
 export interface TlsOptions {
@@ -80,8 +81,19 @@ function createSocket(opts: SocketOptions, readInto?: ReadInto): Socket {
 export function openSocket(opts: SocketOptions, signal?: AbortSignal, readInto?: ReadInto): Promise<Socket> {
   const broker = `${opts.host}:${opts.port}`;
   if (signal?.aborted) return Promise.reject(new AbortedError('Connect aborted', signal.reason));
+  const bad = invalidAddress(opts.host, opts.port);
+  if (bad) {
+    return Promise.reject(new ConnectionError('INVALID_BROKER_ADDRESS', `Cannot connect: ${bad}`, { broker }));
+  }
   return new Promise<Socket>((resolve, reject) => {
-    const socket = createSocket(opts, readInto);
+    let socket: Socket;
+    try {
+      socket = createSocket(opts, readInto);
+    } catch (err) {
+      // net.connect throws synchronously on arguments it cannot use (and a socketFactory may throw).
+      reject(new ConnectionError('CONNECTION_CLOSED', `Cannot connect: ${(err as Error).message}`, { broker }, err));
+      return;
+    }
     const readyEvent = opts.tls ? 'secureConnect' : 'connect';
     const finish = (err?: Error) => {
       clearTimeout(timer);
@@ -112,7 +124,7 @@ export function openSocket(opts: SocketOptions, signal?: AbortSignal, readInto?:
         finish(
           new ConnectionError('CONNECTION_TIMEOUT', `No connection within ${opts.connectionTimeoutMs} ms`, { broker }),
         ),
-      opts.connectionTimeoutMs,
+      timerDelay(opts.connectionTimeoutMs),
     );
     socket.once(readyEvent, onReady);
     socket.on('error', onError);

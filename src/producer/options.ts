@@ -6,7 +6,12 @@ import {
 } from '../cluster/options.js';
 import { ConfigError } from '../errors.js';
 import { CompressionCodecs, type CompressionId, type CompressionName } from '../protocol/compression/codec.js';
+import { RECORD_OVERHEAD_BOUND } from './accumulator.js';
+import { BATCH_OVERHEAD } from './batch.js';
 import type { Partitioner } from './types.js';
+
+/** Bytes of the smallest batch there is: one record with no key, value or headers. */
+export const SMALLEST_BATCH = BATCH_OVERHEAD + RECORD_OVERHEAD_BOUND;
 
 /**
  * Producer options. Each mirrors a Java producer config (named in brackets) and documents its
@@ -30,7 +35,10 @@ export interface ProducerOptions extends ClientOptions {
   transactionTimeoutMs?: number;
   /** Wait this long for more records before sending a batch that is not full (`linger.ms`). Default 5. */
   lingerMs?: number;
-  /** Target size of one partition's batch, in bytes before compression (`batch.size`). Default 16384. */
+  /**
+   * Target size of one partition's batch, in bytes before compression (`batch.size`). 0 turns batching
+   * off: each record goes in a batch of its own (as in Java). Default 16384.
+   */
   batchSize?: number;
   /** Produce requests sent to one broker and not yet answered (`max.in.flight.requests.per.connection`). Default 5; at most 5 with idempotence. */
   maxInFlightRequestsPerConnection?: number;
@@ -40,7 +48,10 @@ export interface ProducerOptions extends ClientOptions {
   maxRequestSize?: number;
   /** Upper bound on the time from `send` to the record's success or failure, retries included (`delivery.timeout.ms`). Default 120000. */
   deliveryTimeoutMs?: number;
-  /** Bytes of records waiting to be sent or acknowledged; `send` waits when full (`buffer.memory`). Default 33554432. */
+  /**
+   * Bytes of records waiting to be sent or acknowledged; `send` waits when full (`buffer.memory`). At
+   * least `batchSize` (and one smallest batch, 82 bytes). Default 33554432.
+   */
   bufferMemory?: number;
   /** Longest `send` waits for buffer room or topic metadata, and transactional calls for the coordinator (`max.block.ms`). Default 60000. */
   maxBlockMs?: number;
@@ -87,6 +98,12 @@ const int = (def: number, java: string, min = 0, max?: number) => ({
 
 const INT32_MAX = 2147483647;
 
+/** A byte limit below the smallest batch would make every send fail with RecordTooLargeError. */
+const holdsOneBatch = (what: string) => (v: unknown) =>
+  (v as number) < SMALLEST_BATCH
+    ? `must be at least ${SMALLEST_BATCH} bytes, the size of the smallest batch (one empty record); a smaller ${what} could never hold a record, got ${v as number}`
+    : undefined;
+
 export const producerOptionSpecs: OptionSpecs = {
   acks: { kind: ['number', 'string'], java: 'acks', default: 'all', oneOf: [0, 1, -1, 'all'] },
   idempotent: { kind: 'boolean', java: 'enable.idempotence' },
@@ -105,9 +122,9 @@ export const producerOptionSpecs: OptionSpecs = {
     default: 'none',
     oneOf: Object.keys(CompressionCodecs),
   },
-  maxRequestSize: int(1048576, 'max.request.size', 1, INT32_MAX),
+  maxRequestSize: { ...int(1048576, 'max.request.size', 0, INT32_MAX), check: holdsOneBatch('request') },
   deliveryTimeoutMs: int(120000, 'delivery.timeout.ms', 1, INT32_MAX),
-  bufferMemory: int(33554432, 'buffer.memory', 1),
+  bufferMemory: { ...int(33554432, 'buffer.memory', 0), check: holdsOneBatch('buffer') },
   maxBlockMs: int(60000, 'max.block.ms', 0),
   retries: int(INT32_MAX, 'retries', 0, INT32_MAX),
   partitioner: { kind: 'function', java: 'partitioner.class' },
@@ -142,6 +159,16 @@ export function resolveProducerOptions(input: unknown): ResolvedProducerOptions 
   if (conflict) {
     if (wanted) throw new ConfigError(conflict[0]!, conflict[1]!);
     idempotent = false;
+  }
+  const batchSize = o.batchSize as number;
+  const bufferMemory = o.bufferMemory as number;
+  if (bufferMemory < batchSize) {
+    // Java's producer takes each batch's buffer (batch.size bytes, or more for a larger record) out of
+    // buffer.memory and fails every send whose batch cannot fit in it at all; say so up front.
+    throw new ConfigError(
+      'bufferMemory',
+      `must be at least batchSize (${batchSize}), got ${bufferMemory}: every batch is taken out of bufferMemory (buffer.memory), so a smaller buffer could never hold one; lower batchSize or raise bufferMemory`,
+    );
   }
   const lingerMs = o.lingerMs as number;
   const requestTimeoutMs = o.requestTimeoutMs;

@@ -3,6 +3,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { TimeoutError } from '../cluster/deadline.js';
 import type { TopicInfo } from '../cluster/metadata.js';
 import { ConfigError, isRetriable } from '../errors.js';
+import { checkTimeout, timerDelay } from '../network/timeouts.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { InitProducerId } from '../protocol/generated/index.js';
 import { Accumulator } from './accumulator.js';
@@ -185,7 +186,14 @@ export class Producer {
    * nothing is dropped silently. Later calls reject with ProducerClosedError.
    */
   close(opts: ProducerCloseOptions = {}): Promise<void> {
-    this.closePromise ??= this.doClose(opts.timeoutMs);
+    if (opts?.timeoutMs !== undefined) {
+      try {
+        checkTimeout('timeoutMs', opts.timeoutMs);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    this.closePromise ??= this.doClose(opts?.timeoutMs);
     return this.closePromise;
   }
 
@@ -370,14 +378,13 @@ export class Producer {
     try {
       await this.cluster.retry(
         'Getting a producer id',
-        async () => {
-          const conn = await this.cluster.anyConnection('general');
-          const res = await conn.request(InitProducerId, {
-            transactionalId: null,
-            transactionTimeoutMs: 2147483647,
-            producerId: -1n,
-            producerEpoch: -1,
-          });
+        async (_attempt, signal) => {
+          const conn = await this.cluster.anyConnection('general', signal);
+          const res = await conn.request(
+            InitProducerId,
+            { transactionalId: null, transactionTimeoutMs: 2147483647, producerId: -1n, producerEpoch: -1 },
+            { signal },
+          );
           if (res.errorCode) throw kafkaError(res.errorCode, { api: 'InitProducerId', broker: conn.broker });
           this.identity.set(Number(res.producerId), res.producerEpoch);
         },
@@ -419,7 +426,7 @@ export class Producer {
       if (deadline === Number.POSITIVE_INFINITY) return p;
       let timer: NodeJS.Timeout | undefined;
       const t = new Promise<undefined>((r) => {
-        timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()));
+        timer = setTimeout(() => r(undefined), timerDelay(deadline - Date.now()));
       });
       return Promise.race([p, t]).finally(() => clearTimeout(timer));
     };

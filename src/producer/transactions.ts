@@ -359,29 +359,39 @@ export class Transactions {
     const cluster = this.h.cluster;
     const timeoutMs = this.h.options.maxBlockMs;
     const deadline = Date.now() + timeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      let delay: number;
-      try {
-        const conn = await cluster.coordinatorConnection(type, key);
-        await fn(conn);
-        return;
-      } catch (err) {
-        if (err instanceof ProducerFencedError) {
-          this.h.onFatal(err);
-          throw err;
+    // Bounds the coordinator lookup too (it retries on its own, up to default.api.timeout.ms), so the
+    // call ends by max.block.ms. The request itself is not cut short: its answer changes the
+    // transaction's state, so it is awaited (request.timeout.ms bounds it).
+    const bound = cluster.deadline(what, { timeoutMs });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let delay: number;
+        try {
+          const conn = await bound.race(cluster.coordinatorConnection(type, key, bound.signal));
+          await fn(conn);
+          return;
+        } catch (err) {
+          if (err instanceof ProducerFencedError) {
+            this.h.onFatal(err);
+            throw err;
+          }
+          bound.check();
+          if (err instanceof KafkaError && err.coordinatorChanged) cluster.coordinators.invalidate(type, key);
+          if ((err as { retriable?: unknown })?.retriable !== true) throw err;
+          bound.lastError = err;
+          if (Date.now() >= deadline) throw new TimeoutError(what, timeoutMs, err);
+          delay =
+            err instanceof KafkaError && err.errorCode === CONCURRENT_TRANSACTIONS
+              ? CONCURRENT_TRANSACTIONS_BACKOFF_MS
+              : backoffDelay(attempt, {
+                  initialMs: cluster.options.retryBackoffMs,
+                  maxMs: cluster.options.retryBackoffMaxMs,
+                });
         }
-        if (err instanceof KafkaError && err.coordinatorChanged) cluster.coordinators.invalidate(type, key);
-        if ((err as { retriable?: unknown })?.retriable !== true) throw err;
-        if (Date.now() >= deadline) throw new TimeoutError(what, timeoutMs, err);
-        delay =
-          err instanceof KafkaError && err.errorCode === CONCURRENT_TRANSACTIONS
-            ? CONCURRENT_TRANSACTIONS_BACKOFF_MS
-            : backoffDelay(attempt, {
-                initialMs: cluster.options.retryBackoffMs,
-                maxMs: cluster.options.retryBackoffMaxMs,
-              });
+        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), bound.signal).catch(() => {});
       }
-      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+    } finally {
+      bound.dispose();
     }
   }
 

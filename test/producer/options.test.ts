@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { TopicInfo } from '../../src/cluster/metadata.js';
 import { ConfigError } from '../../src/errors.js';
+import { Accumulator } from '../../src/producer/accumulator.js';
+import { SendHandle } from '../../src/producer/batch.js';
 import { resolveProducerOptions } from '../../src/producer/options.js';
 import { Producer } from '../../src/producer/producer.js';
+import { toProducerRecord } from '../../src/producer/record.js';
 
 const brokers = 'localhost:9092';
 
@@ -93,4 +97,43 @@ test('send() validates its input before buffering anything', async () => {
     await p.close();
   }
   await assert.rejects(p.send({ topic: 't', messages: [{ value: 'x' }] }), { code: 'PRODUCER_CLOSED' });
+});
+
+test('producer options: byte limits follow Java (batch.size 0 turns batching off; buffer.memory holds a whole batch)', () => {
+  rejects({ bufferMemory: 1 }, 'bufferMemory', /must be at least 82 bytes, the size of the smallest batch/);
+  rejects({ maxRequestSize: 10 }, 'maxRequestSize', /must be at least 82 bytes, the size of the smallest batch/);
+  rejects(
+    { bufferMemory: 10000 },
+    'bufferMemory',
+    /must be at least batchSize \(16384\), got 10000: every batch is taken out of bufferMemory \(buffer\.memory\)/,
+  );
+  rejects({ batchSize: 65536, bufferMemory: 65535 }, 'bufferMemory', /at least batchSize \(65536\)/);
+  // Java's batch.size=0: every record in a batch of its own.
+  const o = resolveProducerOptions({ brokers, batchSize: 0, bufferMemory: 82, maxRequestSize: 82 });
+  assert.equal(o.batchSize, 0);
+  const acc = new Accumulator({ ...o, partitioner: undefined });
+  const topic: TopicInfo = {
+    name: 't',
+    topicId: 'id',
+    isInternal: false,
+    errorCode: 0,
+    partitions: [
+      { partition: 0, leader: 1, leaderEpoch: 0, replicas: [1], isr: [1], offlineReplicas: [], errorCode: 0 },
+    ],
+  };
+  const records = [0, 1, 2].map((i) => toProducerRecord({ value: `v${i}`, partition: 0 }, i, Date.now()));
+  acc.append(topic, records, 0, 3, new SendHandle('t', 3, new Set()));
+  assert.deepEqual(
+    acc.queue('t', 0).batches.map((b) => b.count),
+    [1, 1, 1],
+  );
+});
+
+test('producer close(): a timeoutMs past 2^31-1 ms is a ConfigError, not a 1 ms timer', async () => {
+  const p = new Producer({ brokers });
+  await assert.rejects(
+    p.close({ timeoutMs: 2 ** 31 }),
+    (e: unknown) => e instanceof ConfigError && e.option === 'timeoutMs',
+  );
+  await p.close();
 });

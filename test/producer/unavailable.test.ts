@@ -30,7 +30,8 @@ before(async () => {
   admin.close();
   slow = await warmProducer({ requestTimeoutMs: 1000, deliveryTimeoutMs: 2500 });
   closing = await warmProducer({});
-  small = await warmProducer({ bufferMemory: 5000, maxBlockMs: 700 });
+  // bufferMemory must hold a whole batch (batchSize), as in Java.
+  small = await warmProducer({ bufferMemory: 5000, batchSize: 4096, maxBlockMs: 700 });
   await kafka.kill(1);
 });
 
