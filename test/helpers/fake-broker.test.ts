@@ -253,7 +253,7 @@ test('a delayed response arrives late; a silenced API makes the client time out'
   await assert.rejects(conn.request(Metadata, { topics: [] }), { code: 'REQUEST_TIMEOUT' });
   unsilence();
 
-  // defaultApiTimeoutMs too: the bootstrap inside listTopics retries on its own deadline (a client issue).
+  // The call's own deadline holds, the first connection and metadata included.
   const admin = new Admin({
     brokers: c.bootstrap,
     logger: quiet,
@@ -264,10 +264,7 @@ test('a delayed response arrives late; a silenced API makes the client time out'
   open.push(admin);
   c.silence('all');
   const started = Date.now();
-  await assert.rejects(admin.listTopics({ timeoutMs: 1000 }), (err: unknown) => {
-    assert.match(String((err as Error).message), /tim/i);
-    return true;
-  });
+  await assert.rejects(admin.listTopics({ timeoutMs: 1000 }), { code: 'TIMEOUT' });
   assert.ok(Date.now() - started < 1000 + 5000, 'gave up by its deadline');
 });
 
