@@ -1,12 +1,10 @@
 // Checks of what the application passes to Consumer methods: a wrong argument is a ConfigError naming
 // it, never a TypeError from deep inside (e.g. `subscribe(42)` or `assign(null)`).
 import { ConfigError } from '../errors.js';
+import { checkTimeout as checkTimeoutValue } from '../network/timeouts.js';
 import type { RebalanceListener } from './core.js';
 import type { RunOptions } from './delivery.js';
 import type { TopicPartition } from './topic-partition.js';
-
-/** Largest delay Node's timers take; above it they fire after 1 ms. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Kafka's rule for topic names (Topic.java): 1-249 of [a-zA-Z0-9._-], not "." or "..". */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -76,18 +74,6 @@ export function checkPartitions(partitions: unknown, method: string): TopicParti
   return partitions.map((p) => checkPartition(p));
 }
 
-/** A timeout in ms: an integer in [0, 2^31 - 1] (Node's timers cut larger values to 1 ms). */
-export function checkTimeout(value: unknown, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMEOUT_MS) {
-    throw new ConfigError(
-      option,
-      `expected an integer number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
 export function checkOffset(value: unknown, option: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new ConfigError(option, `expected an integer >= 0, got ${describe(value)}`);
@@ -112,4 +98,9 @@ export function checkRunOptions(opts: unknown): RunOptions {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
     throw new ConfigError('signal', `expected an AbortSignal, got ${describe(o.signal)}`);
   return o;
+}
+
+/** An optional per-call timeout (`close({ timeoutMs })`): as every duration, 0 to 2^31-1 ms. */
+export function checkTimeout(value: unknown, option: string): number | undefined {
+  return value === undefined ? undefined : checkTimeoutValue(option, value);
 }
