@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { compileFunction } from 'node:vm';
+import { CompressionError } from './codec.js';
 
 // The tsconfig's lib has no WebAssembly declarations (they live in lib.dom); the little we use:
 interface WasmInstance {
@@ -125,7 +126,7 @@ function wrap(start: () => EmscriptenModule, first: EmscriptenModule): ZstdWasm 
   /** Copies `data` into the WASM heap; the caller frees. */
   function put(M: EmscriptenModule, data: Uint8Array): number {
     const ptr = M._malloc(Math.max(1, data.length));
-    if (ptr === 0) throw new Error(`zstd wasm: cannot allocate ${data.length} bytes`);
+    if (ptr === 0) throw new CompressionError('zstd', `WASM: cannot allocate ${data.length} bytes`);
     M.HEAPU8.set(data, ptr); // read HEAPU8 after malloc: a heap growth replaces the view
     return ptr;
   }
@@ -142,9 +143,9 @@ function wrap(start: () => EmscriptenModule, first: EmscriptenModule): ZstdWasm 
         const cap = M._ZSTD_compressBound(data.length);
         const dst = M._malloc(cap);
         try {
-          if (dst === 0) throw new Error(`zstd wasm: cannot allocate ${cap} bytes`);
+          if (dst === 0) throw new CompressionError('zstd', `WASM: cannot allocate ${cap} bytes`);
           const n = M._ZSTD_compress(dst, cap, src, data.length, level);
-          if (M._ZSTD_isError(n)) throw new Error(`ZSTD_compress failed (${n})`);
+          if (M._ZSTD_isError(n)) throw new CompressionError('zstd', `ZSTD_compress failed (${n})`);
           return take(M, dst, n);
         } finally {
           M._free(src);
@@ -156,12 +157,12 @@ function wrap(start: () => EmscriptenModule, first: EmscriptenModule): ZstdWasm 
         const src = put(M, data);
         const dst = M._malloc(Math.max(1, capacity));
         try {
-          if (dst === 0) throw new Error(`zstd wasm: cannot allocate ${capacity} bytes`);
+          if (dst === 0) throw new CompressionError('zstd', `WASM: cannot allocate ${capacity} bytes`);
           const n = M._ZSTD_decompress(dst, capacity, src, data.length);
           if (M._ZSTD_isError(n)) {
             // size_t errors are -errorCode; 70 is ZSTD_error_dstSize_tooSmall.
             if (n >>> 0 === 0x100000000 - 70) return null;
-            throw new Error(`ZSTD_decompress failed (error ${0x100000000 - (n >>> 0)})`);
+            throw new CompressionError('zstd', `ZSTD_decompress failed (error ${0x100000000 - (n >>> 0)})`);
           }
           return take(M, dst, n);
         } finally {
