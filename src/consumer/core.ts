@@ -182,6 +182,28 @@ export class ConsumerCore implements GroupHooks {
     s.processedEpoch = leaderEpoch;
   }
 
+  /**
+   * `ctx.retryAfter`: the partition goes back to `offset` (buffered records dropped; nothing at or
+   * after it counts as processed) and delivers nothing until `delayMs` has passed. A timer, not a
+   * waiting handler: other partitions and the membership are not held up, and no CPU is spent.
+   */
+  retryLater(s: PartitionState, offset: number, delayMs: number): void {
+    if (!this.owns(s)) return;
+    this.fetcher.releaseChunks(s.seek(offset));
+    if (s.processed > offset) s.processed = offset;
+    this.ready.delete(s);
+    if (s.holdTimer) clearTimeout(s.holdTimer);
+    s.heldUntil = Date.now() + delayMs;
+    s.holdTimer = setTimeout(() => {
+      s.holdTimer = undefined;
+      s.heldUntil = 0;
+      if (!this.owns(s)) return;
+      this.markReady(s);
+      this.fetcher.wake();
+    }, delayMs);
+    this.fetcher.wake();
+  }
+
   fail(err: Error): void {
     if (!this.failure) this.o.logger.error('Consumer stopping', { error: err });
     this.failure ??= err;
@@ -326,6 +348,7 @@ export class ConsumerCore implements GroupHooks {
       // running now still counts as processed when it returns in time, so the commit on revoke
       // covers it.
       s.revoking = true;
+      if (s.holdTimer) clearTimeout(s.holdTimer);
       s.controller.abort(new AbortedError(`${s.topic}-${s.partition} was ${reason}`));
       this.ready.delete(s);
       this.fetcher.releaseChunks(s.dropBuffered());
@@ -384,6 +407,7 @@ export class ConsumerCore implements GroupHooks {
    */
   close(): void {
     this.closing.abort();
+    for (const s of this.states.values()) if (s.holdTimer) clearTimeout(s.holdTimer);
     this.stopAutoCommit();
     this.fetcher.stop().catch(() => {});
     this.cluster.close();

@@ -1,3 +1,4 @@
+import { checkTimeout } from '../network/timeouts.js';
 import type { ConsumerGroupMetadata } from '../producer/types.js';
 import type { ConsumerCore } from './core.js';
 import { HandlerError } from './errors.js';
@@ -18,6 +19,13 @@ export interface HandlerContext {
    * returns the same.
    */
   readonly groupMetadata: ConsumerGroupMetadata;
+  /**
+   * Asks for the record in hand to be delivered again after `delayMs`, instead of counting it as
+   * processed (whatever the handler then returns or throws). Its partition waits until then — its
+   * order kept, nothing after it delivered — while other partitions keep flowing and the group
+   * membership stays alive (nothing blocks: the worker moves on). The building block of `withRetry`.
+   */
+  retryAfter(delayMs: number): void;
 }
 
 /** Records of one partition from one fetch, in offset order. */
@@ -35,6 +43,11 @@ export interface BatchContext extends HandlerContext {
    * returns. When the handler returns normally the whole batch counts as processed.
    */
   resolveOffset(offset: number): void;
+  /**
+   * Asks for the batch to be delivered again after `delayMs` from `fromOffset` (default: the first
+   * record not resolved); see {@link HandlerContext.retryAfter}.
+   */
+  retryAfter(delayMs: number, fromOffset?: number): void;
 }
 
 type Decoded = FetchedChunk & { records: ConsumerRecord[] };
@@ -51,6 +64,11 @@ export interface RunOptions {
   partitionsConsumedConcurrently?: number;
   /** Aborting stops the consumer gracefully (like `close()`). */
   signal?: AbortSignal;
+}
+
+/** A retry delay: 0 to 2^31-1 ms (a ConfigError otherwise, from inside the handler). */
+function checkRetryDelay(ms: unknown): number {
+  return checkTimeout('delayMs', ms);
 }
 
 /** Ids of the delivery workers (functions named `sluice$worker$<id>`) on the caller's async stack. */
@@ -248,10 +266,14 @@ export class Delivery {
     const core = this.core;
     const version = s.version;
     const self = this;
+    let retryMs: number | undefined;
     const ctx: HandlerContext = {
       signal: s.controller.signal,
       get groupMetadata() {
         return self.metadataOf(id);
+      },
+      retryAfter(delayMs: number) {
+        retryMs = checkRetryDelay(delayMs);
       },
     };
     const membership = core.membership;
@@ -272,12 +294,20 @@ export class Delivery {
         if ((i & 63) === 63 && performance.now() > turnEnds && !core.fetcher.full) return;
         const record = records[i]!;
         if (membership) deliveredIn[id] = membership.generation();
+        let failed: { err: unknown } | undefined;
         try {
           const r = handler(record, ctx);
           if (isThenable(r)) await r;
           else if ((i & 255) === 255) await this.maybeYield();
         } catch (err) {
-          this.handlerFailed(s, record.offset, err);
+          failed = { err };
+        }
+        if (retryMs !== undefined) {
+          if (s.version === version) core.retryLater(s, record.offset, retryMs);
+          return;
+        }
+        if (failed) {
+          this.handlerFailed(s, record.offset, failed.err);
           return;
         }
         if (s.version !== version) return;
@@ -304,7 +334,13 @@ export class Delivery {
       const byOffset = (offset: number) => records.find((r) => r.offset === offset);
       const self = this;
       if (core.membership) this.deliveredIn[id] = core.membership.generation();
+      let retry: { ms: number; from: number } | undefined;
       const ctx: BatchContext = {
+        retryAfter(delayMs: number, fromOffset?: number) {
+          const first = records[0]!.offset;
+          const from = fromOffset ?? (s.processed > first ? s.processed : first);
+          retry = { ms: checkRetryDelay(delayMs), from };
+        },
         signal: s.controller.signal,
         get groupMetadata() {
           return self.metadataOf(id);
@@ -314,12 +350,20 @@ export class Delivery {
           if (r && s.version === version && offset + 1 > s.processed) core.markProcessed(s, r.offset, r.leaderEpoch);
         },
       };
+      let failed: { err: unknown } | undefined;
       try {
         const r = handler({ topic: s.topic, partition: s.partition, records, highWatermark: s.highWatermark }, ctx);
         if (isThenable(r)) await r;
       } catch (err) {
+        failed = { err };
+      }
+      if (retry) {
+        if (s.version === version) core.retryLater(s, retry.from, retry.ms);
+        return;
+      }
+      if (failed) {
         const failedAt = s.processed >= 0 && s.version === version ? s.processed : records[0]!.offset;
-        this.handlerFailed(s, failedAt, err);
+        this.handlerFailed(s, failedAt, failed.err);
         return;
       }
       if (s.version !== version) return;

@@ -87,6 +87,9 @@ export class PartitionState implements TopicPartition {
    * `ctx.signal`. A partition assigned again gets a new state, with a new signal.
    */
   readonly controller = new AbortController();
+  /** A handler asked for a redelivery (`ctx.retryAfter`): nothing is delivered before this time (ms). */
+  heldUntil = 0;
+  holdTimer: NodeJS.Timeout | undefined;
   /** After a retriable partition error, the partition is not fetched again before this time (ms). */
   retryAt = 0;
   /** Consecutive retriable fetch errors of this partition, for its backoff. */
@@ -125,7 +128,7 @@ export class PartitionState implements TopicPartition {
 
   /** Whether there are records to hand to the application. */
   get deliverable(): boolean {
-    return this.queue.length > 0 && !this.paused && !this.revoking;
+    return this.queue.length > 0 && !this.paused && !this.revoking && this.heldUntil === 0;
   }
 
   /**
