@@ -95,6 +95,23 @@ export function checkRunOptions(opts: unknown): RunOptions {
   if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1000)) {
     throw new ConfigError('partitionsConsumedConcurrently', `expected an integer from 1 to 1000, got ${describe(n)}`);
   }
+  const c = o.concurrency;
+  if (c !== undefined && (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > 10000)) {
+    throw new ConfigError('concurrency', `expected an integer from 1 to 10000, got ${describe(c)}`);
+  }
+  if (o.ordering !== undefined && !['key', 'partition', 'unordered'].includes(o.ordering as string)) {
+    throw new ConfigError('ordering', `expected 'key', 'partition' or 'unordered', got ${describe(o.ordering)}`);
+  }
+  if (o.ordering !== undefined && c === undefined) throw new ConfigError('ordering', 'goes with concurrency');
+  if (c !== undefined && o.eachBatch && o.ordering !== 'partition') {
+    throw new ConfigError(
+      'concurrency',
+      "key-ordered and unordered concurrency need eachMessage (or ordering: 'partition')",
+    );
+  }
+  if (c !== undefined && n !== undefined) {
+    throw new ConfigError('concurrency', 'use either concurrency or partitionsConsumedConcurrently');
+  }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
     throw new ConfigError('signal', `expected an AbortSignal, got ${describe(o.signal)}`);
   return o;

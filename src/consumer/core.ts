@@ -139,14 +139,24 @@ export class ConsumerCore implements GroupHooks {
   /** Returns a partition after a handler finished with it. */
   release(s: PartitionState): void {
     s.busy = false;
+    if (this.draining.get(s.key) === s) this.settle(s);
+    else if (s.deliverable && this.owns(s)) this.ready.add(s);
+    this.notifyIdle();
+    if (this.ready.size) this.markReady(s);
+  }
+
+  /**
+   * A revoked/lost state has no worker and no handler left (parallel delivery calls this when its
+   * last in-flight record finishes): its successor may deliver now.
+   */
+  settle(s: PartitionState): void {
+    if (s.busy || s.inflight > 0) return;
     if (this.draining.get(s.key) === s) {
-      // The last handler of a revoked/lost state returned: its successor may deliver now.
       this.draining.delete(s.key);
       const next = this.states.get(s.key);
       if (next) this.markReady(next);
-    } else if (s.deliverable && this.owns(s)) this.ready.add(s);
+    }
     this.notifyIdle();
-    if (this.ready.size) this.markReady(s);
   }
 
   /** Wakes whoever waits for handlers to finish (see {@link ConsumerCore.waitIdle}). */
@@ -360,7 +370,7 @@ export class ConsumerCore implements GroupHooks {
   private remove(states: PartitionState[]): void {
     for (const s of states) {
       if (this.states.get(s.key) === s) this.states.delete(s.key);
-      if (s.busy) this.draining.set(s.key, s);
+      if (s.busy || s.inflight > 0) this.draining.set(s.key, s);
     }
   }
 
@@ -369,7 +379,7 @@ export class ConsumerCore implements GroupHooks {
    * states still busy. Partitions in `exempt` are never waited for (their handler called close()).
    */
   async waitIdle(states: PartitionState[], deadline: number): Promise<PartitionState[]> {
-    const busy = () => states.filter((s) => s.busy && !this.exempt.has(s));
+    const busy = () => states.filter((s) => (s.busy || s.inflight > 0) && !this.exempt.has(s));
     while (busy().length && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(1, deadline - Date.now()));

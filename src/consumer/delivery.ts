@@ -2,10 +2,11 @@ import { checkTimeout } from '../network/timeouts.js';
 import type { ConsumerGroupMetadata } from '../producer/types.js';
 import type { ConsumerCore } from './core.js';
 import { HandlerError } from './errors.js';
-import { ChunkDecoder } from './fetch-records.js';
 import { type GenerationInfo, NO_GENERATION } from './group/membership.js';
-import type { FetchedChunk, PartitionState } from './partition-state.js';
+import { type Ordering, ParallelDelivery } from './parallel.js';
+import type { PartitionState } from './partition-state.js';
 import type { ConsumerRecord } from './record.js';
+import { currentChunk, type DecodedChunk, finishChunk } from './slices.js';
 
 /** What a handler gets besides the record(s). */
 export interface HandlerContext {
@@ -50,8 +51,6 @@ export interface BatchContext extends HandlerContext {
   retryAfter(delayMs: number, fromOffset?: number): void;
 }
 
-type Decoded = FetchedChunk & { records: ConsumerRecord[] };
-
 export type EachMessage = (record: ConsumerRecord, ctx: HandlerContext) => unknown;
 export type EachBatch = (batch: Batch, ctx: BatchContext) => unknown;
 
@@ -62,6 +61,16 @@ export interface RunOptions {
   eachBatch?: EachBatch;
   /** Partitions processed in parallel (order is kept within each partition). Default 1. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Records whose handlers may run at once (eachMessage). With `ordering: 'key'` (the default when
+   * this is set) records of the same key never run concurrently and finish in offset order, records of
+   * other keys run side by side, even within a partition; `'unordered'` runs any records side by side;
+   * `'partition'` keeps whole partitions in order (as `partitionsConsumedConcurrently`). What is
+   * committed is each partition's highest contiguous completed offset.
+   */
+  concurrency?: number;
+  /** See `concurrency`. */
+  ordering?: Ordering;
   /** Aborting stops the consumer gracefully (like `close()`). */
   signal?: AbortSignal;
 }
@@ -87,13 +96,6 @@ function callingWorkers(): number[] {
  * partitions still take turns every TURN_MS.
  */
 const TURN_MS = 100;
-/**
- * Records decoded at a time (a slice): a batch of millions of tiny records (a compressed batch may
- * inflate to maxBufferedBytes) becomes objects a slice at a time, each counted in the buffer.
- */
-const SLICE_RECORDS = 4096;
-/** Heap a decoded record costs beyond its raw bytes (record object, key/value views, header array). */
-const DECODED_RECORD_BYTES = 160;
 /** Most time handlers run without giving the event loop a turn (timers, sockets). */
 const YIELD_EVERY_MS = 10;
 
@@ -108,8 +110,10 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * A record counts as processed — and becomes committable — only after its handler returned.
  */
 export class Delivery {
-  private stopping = false;
+  private stopped = false;
   private readonly stopController = new AbortController();
+  /** Named functions that run parallel handlers, one per slot. */
+  private readonly slotRunners: Array<((f: () => unknown) => Promise<unknown>) | undefined> = [];
   /** The partition each worker is on (for {@link Delivery.closeExempt}). */
   private readonly working: Array<PartitionState | undefined> = [];
   /** The generation each worker's current records were delivered in (for groupMetadata). */
@@ -122,7 +126,7 @@ export class Delivery {
   constructor(private readonly core: ConsumerCore) {}
 
   stop(): void {
-    this.stopping = true;
+    this.stopped = true;
     this.stopController.abort();
     this.core.abortHandlers('The consumer is closing');
     this.core.wakeAll();
@@ -132,10 +136,42 @@ export class Delivery {
     return this.stopController.signal;
   }
 
+  get stopping(): boolean {
+    return this.stopped;
+  }
+
   async run(opts: RunOptions): Promise<void> {
-    const n = opts.partitionsConsumedConcurrently ?? 1;
+    const ordering = opts.ordering ?? (opts.concurrency === undefined ? 'partition' : 'key');
+    if (opts.eachMessage && opts.concurrency !== undefined && ordering !== 'partition') {
+      await new ParallelDelivery(this.core, this, opts.eachMessage, opts.concurrency, ordering).run();
+      return;
+    }
+    const n = opts.concurrency ?? opts.partitionsConsumedConcurrently ?? 1;
     const workers = Array.from({ length: Math.max(1, n) }, (_, id) => this.namedWorker(id)(opts));
     await Promise.all(workers);
+  }
+
+  /** Runs `fn` (a parallel handler) inside slot `id`'s named function, so close() and groupMetadata() find its caller. */
+  inSlot(id: number, s: PartitionState, fn: () => unknown): Promise<unknown> {
+    this.working[id] = s;
+    const m = this.core.membership;
+    if (m) this.deliveredIn[id] = m.generation();
+    let run = this.slotRunners[id];
+    if (!run) {
+      const name = `sluice$worker$${id}`;
+      const holder = {
+        async [name](f: () => unknown): Promise<unknown> {
+          return await f();
+        },
+      };
+      run = holder[name]!;
+      this.slotRunners[id] = run;
+    }
+    return run(fn);
+  }
+
+  leaveSlot(id: number): void {
+    this.working[id] = undefined;
   }
 
   /**
@@ -172,7 +208,7 @@ export class Delivery {
   }
 
   /** What a handler's ctx.groupMetadata reports for worker `id`. */
-  private metadataOf(id: number): ConsumerGroupMetadata {
+  metadataOf(id: number): ConsumerGroupMetadata {
     const g = this.deliveredIn[id] ?? this.core.membership?.generation() ?? NO_GENERATION;
     return {
       groupId: this.core.o.groupId ?? '',
@@ -195,7 +231,7 @@ export class Delivery {
 
   private async worker(id: number, opts: RunOptions): Promise<void> {
     const core = this.core;
-    while (!this.stopping && !core.failure) {
+    while (!this.stopped && !core.failure) {
       const s = core.takeReady();
       if (!s) {
         await core.waitForData(this.signal);
@@ -226,40 +262,8 @@ export class Delivery {
     this.lastYield = performance.now();
   }
 
-  /**
-   * The first chunk of `s` with a slice of decoded records in hand: the current slice while it has
-   * records left, else the next one. An empty slice means the chunk is exhausted (or hit a bad batch,
-   * in `error`): {@link Delivery.finishChunk} it. Undefined when nothing is buffered.
-   */
-  private currentChunk(s: PartitionState): Decoded | undefined {
-    const chunk = s.queue[0];
-    if (!chunk) return undefined;
-    if (chunk.records && chunk.next < chunk.records.length) return chunk as Decoded;
-    const core = this.core;
-    if (!chunk.decoder && chunk.data) {
-      chunk.decoder = new ChunkDecoder(
-        s.topic,
-        s.partition,
-        chunk.data,
-        chunk.aborted,
-        chunk.fetchOffset,
-        core.decodeOptions,
-      );
-      chunk.data = null;
-    }
-    let records: ConsumerRecord[] = [];
-    if (chunk.decoder && !chunk.error) {
-      try {
-        records = chunk.decoder.next(SLICE_RECORDS);
-      } catch (err) {
-        chunk.error = err as Error;
-      }
-    }
-    chunk.records = records;
-    chunk.next = 0;
-    // Decoded records (and an inflated batch) take heap beyond the raw bytes: count them too.
-    core.fetcher.setDecoded(chunk, records.length * DECODED_RECORD_BYTES + (chunk.decoder?.inflatedBytes ?? 0));
-    return chunk as Decoded;
+  private currentChunk(s: PartitionState): DecodedChunk | undefined {
+    return currentChunk(this.core, s);
   }
 
   private async messages(id: number, s: PartitionState, handler: EachMessage): Promise<void> {
@@ -290,7 +294,7 @@ export class Delivery {
         continue;
       }
       for (let i = chunk.next; i < records.length; i++) {
-        if (s.version !== version || s.revoking || s.paused || this.stopping || core.failure) return;
+        if (s.version !== version || s.revoking || s.paused || this.stopped || core.failure) return;
         if ((i & 63) === 63 && performance.now() > turnEnds && !core.fetcher.full) return;
         const record = records[i]!;
         if (membership) deliveredIn[id] = membership.generation();
@@ -322,7 +326,7 @@ export class Delivery {
     const core = this.core;
     const version = s.version;
     const turnEnds = performance.now() + TURN_MS;
-    while (!this.stopping && !core.failure && s.version === version && !s.revoking && !s.paused) {
+    while (!this.stopped && !core.failure && s.version === version && !s.revoking && !s.paused) {
       const chunk = this.currentChunk(s);
       if (!chunk) return;
       const all = chunk.records;
@@ -338,7 +342,7 @@ export class Delivery {
       const ctx: BatchContext = {
         retryAfter(delayMs: number, fromOffset?: number) {
           const first = records[0]!.offset;
-          const from = fromOffset ?? (s.processed > first ? s.processed : first);
+          const from = fromOffset ?? Math.max(s.processed, first);
           retry = { ms: checkRetryDelay(delayMs), from };
         },
         signal: s.controller.signal,
@@ -391,25 +395,8 @@ export class Delivery {
     this.core.fail(new HandlerError(s.topic, s.partition, offset, err));
   }
 
-  /**
-   * Drops a chunk whose records are all delivered (its decoder returned an empty slice) and frees its
-   * buffer space. Everything below the chunk's end is then done — delivered, or a transaction marker
-   * or aborted record that is never delivered — so the processed offset moves past it. A bad batch
-   * met in it fails the consumer now, after the records before it. Returns false when there is
-   * nothing more to deliver now.
-   */
-  finishChunk(s: PartitionState, chunk: Decoded): boolean {
-    // A seek or revocation may have dropped (and released) the chunk while a handler ran.
-    if (s.queue[0] !== chunk || chunk.released) return false;
-    s.queue.shift();
-    if (chunk.error) {
-      this.core.fail(chunk.error);
-      this.core.fetcher.releaseChunks([chunk]);
-      return false;
-    }
-    if (chunk.nextOffset > s.processed) this.core.markProcessed(s, chunk.nextOffset - 1, chunk.lastEpoch);
-    this.core.fetcher.releaseChunks([chunk]);
-    return true;
+  finishChunk(s: PartitionState, chunk: DecodedChunk): boolean {
+    return finishChunk(this.core, s, chunk);
   }
 
   /**
@@ -421,7 +408,7 @@ export class Delivery {
     const core = this.core;
     let current: PartitionState | undefined;
     let turnEnds = 0;
-    let handedOut: { s: PartitionState; version: number; chunk: Decoded; record: ConsumerRecord } | undefined;
+    let handedOut: { s: PartitionState; version: number; chunk: DecodedChunk; record: ConsumerRecord } | undefined;
     const settlePrevious = () => {
       if (!handedOut) return;
       const { s, version, chunk, record } = handedOut;
@@ -444,7 +431,7 @@ export class Delivery {
             releaseCurrent();
             throw core.failure;
           }
-          if (this.stopping) {
+          if (this.stopped) {
             releaseCurrent();
             return { done: true, value: undefined };
           }

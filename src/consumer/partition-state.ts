@@ -100,8 +100,10 @@ export class PartitionState implements TopicPartition {
    */
   version = 0;
   readonly queue: FetchedChunk[] = [];
-  /** A handler is currently working on this partition's records (at most one: order is kept). */
+  /** A worker is on this partition: running its handler (at most one: order is kept), or dispatching. */
   busy = false;
+  /** Records of this partition whose handlers run now (key-ordered and unordered parallel delivery). */
+  inflight = 0;
   /** Lag inputs from the last fetch response. */
   highWatermark = -1;
   lastStableOffset = -1;
