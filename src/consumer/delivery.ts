@@ -3,7 +3,7 @@ import type { ConsumerGroupMetadata } from '../producer/types.js';
 import type { ConsumerCore } from './core.js';
 import { HandlerError } from './errors.js';
 import { type GenerationInfo, NO_GENERATION } from './group/membership.js';
-import { type Ordering, ParallelDelivery } from './parallel.js';
+import { type Ordering, ParallelDelivery, type SlotDone } from './parallel.js';
 import type { PartitionState } from './partition-state.js';
 import type { ConsumerRecord } from './record.js';
 import { currentChunk, type DecodedChunk, finishChunk } from './slices.js';
@@ -112,8 +112,12 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 export class Delivery {
   private stopped = false;
   private readonly stopController = new AbortController();
-  /** Named functions that run parallel handlers, one per slot. */
-  private readonly slotRunners: Array<((f: () => unknown) => Promise<unknown>) | undefined> = [];
+  /** Named functions that call and await parallel handlers, one per slot. */
+  private readonly slotCallers: Array<((h: EachMessage, r: ConsumerRecord, c: HandlerContext) => unknown) | undefined> =
+    [];
+  private readonly slotAwaiters: Array<
+    ((q: PromiseLike<unknown>, d: SlotDone, a: unknown) => Promise<void>) | undefined
+  > = [];
   /** The partition each worker is on (for {@link Delivery.closeExempt}). */
   private readonly working: Array<PartitionState | undefined> = [];
   /** The generation each worker's current records were delivered in (for groupMetadata). */
@@ -151,23 +155,55 @@ export class Delivery {
     await Promise.all(workers);
   }
 
-  /** Runs `fn` (a parallel handler) inside slot `id`'s named function, so close() and groupMetadata() find its caller. */
-  inSlot(id: number, s: PartitionState, fn: () => unknown): Promise<unknown> {
+  /**
+   * Calls a parallel handler inside slot `id`'s named function (sync), so close() and groupMetadata()
+   * called from it find their caller; {@link Delivery.awaitInSlot} keeps that true after its awaits.
+   */
+  callInSlot(
+    id: number,
+    s: PartitionState,
+    handler: EachMessage,
+    record: ConsumerRecord,
+    ctx: HandlerContext,
+  ): unknown {
     this.working[id] = s;
     const m = this.core.membership;
     if (m) this.deliveredIn[id] = m.generation();
-    let run = this.slotRunners[id];
-    if (!run) {
-      const name = `sluice$worker$${id}`;
+    let call = this.slotCallers[id];
+    if (!call) {
       const holder = {
-        async [name](f: () => unknown): Promise<unknown> {
-          return await f();
+        [`sluice$worker$${id}`](h: EachMessage, r: ConsumerRecord, c: HandlerContext): unknown {
+          return h(r, c);
         },
       };
-      run = holder[name]!;
-      this.slotRunners[id] = run;
+      call = holder[`sluice$worker$${id}`]!;
+      this.slotCallers[id] = call;
     }
-    return run(fn);
+    return call(handler, record, ctx);
+  }
+
+  /**
+   * Awaits a parallel handler's promise inside slot `id`'s named async function, then calls
+   * `done(failure)` (one async frame per record, no extra closures).
+   */
+  awaitInSlot(id: number, p: PromiseLike<unknown>, done: SlotDone, arg: unknown): void {
+    let wait = this.slotAwaiters[id];
+    if (!wait) {
+      const holder = {
+        async [`sluice$worker$${id}`](q: PromiseLike<unknown>, d: SlotDone, a: unknown): Promise<void> {
+          try {
+            await q;
+          } catch (err) {
+            d(a, { err });
+            return;
+          }
+          d(a, undefined);
+        },
+      };
+      wait = holder[`sluice$worker$${id}`]!;
+      this.slotAwaiters[id] = wait;
+    }
+    void wait(p, done, arg);
   }
 
   leaveSlot(id: number): void {

@@ -13,11 +13,27 @@ export type Ordering = 'key' | 'partition' | 'unordered';
 export interface SlotHost {
   readonly stopping: boolean;
   readonly signal: AbortSignal;
-  /** Runs `fn` in the named worker function of slot `id` (so close() and groupMetadata() know the caller). */
-  inSlot(id: number, s: PartitionState, fn: () => unknown): Promise<unknown>;
+  /** Calls the handler in the named worker function of slot `id` (so close() and groupMetadata() know the caller). */
+  callInSlot(id: number, s: PartitionState, handler: EachMessage, record: ConsumerRecord, ctx: HandlerContext): unknown;
+  /** Awaits a handler's promise in slot `id`'s named async function, then calls `done(arg, failure)`. */
+  awaitInSlot(id: number, p: PromiseLike<unknown>, done: SlotDone, arg: unknown): void;
   /** Ends the slot's run. */
   leaveSlot(id: number): void;
   metadataOf(id: number): HandlerContext['groupMetadata'];
+}
+
+/** Called when an awaited handler settles. */
+export type SlotDone = (arg: unknown, failed: { err: unknown } | undefined) => void;
+
+/** A record whose handler runs (after its first await). */
+interface Running {
+  s: PartitionState;
+  track: Track;
+  record: ConsumerRecord;
+  entry: Entry;
+  key: string | undefined;
+  slot: number;
+  ctx: SlotContext;
 }
 
 /** A dispatched record, or the end of a chunk, in a partition's offset order. */
@@ -45,6 +61,16 @@ interface Waiting {
   record: ConsumerRecord;
   entry: Entry;
   key: string | undefined;
+}
+
+/** The context a slot hands its handler, reused record after record. */
+interface SlotContext extends HandlerContext {
+  signal: AbortSignal;
+  retryMs: number | undefined;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 /** Time a partition's dispatch gets before the next ready partition's turn. */
@@ -158,47 +184,113 @@ export class ParallelDelivery {
         if (this.inflight >= this.concurrency || this.pending >= this.maxPending) return;
         const record = records[i]!;
         chunk.next = i + 1;
-        const entry: Entry = { offset: record.offset, epoch: record.leaderEpoch, done: false };
-        track.entries.push(entry);
-        this.pending++;
-        const key = this.ordering === 'key' && record.key !== null ? record.key.toString('latin1') : undefined;
-        if (key !== undefined) {
+        // A key is looked at only while some record of this partition waits or runs: with nothing in
+        // flight (a fast handler) a record runs at once, and if it completes at once it is processed
+        // without any bookkeeping — the parallel path then costs about what plain delivery does.
+        let key: string | undefined;
+        if (this.ordering === 'key' && record.key !== null && track.keys.size > 0) {
+          key = record.key.toString('latin1');
           const queue = track.keys.get(key);
           if (queue) {
+            const entry: Entry = { offset: record.offset, epoch: record.leaderEpoch, done: false };
+            track.entries.push(entry);
+            this.pending++;
             queue.push({ record, entry });
             continue;
           }
-          track.keys.set(key, []);
         }
-        this.start(s, track, record, entry, key);
+        this.start(s, track, record, undefined, key);
       }
       if (performance.now() > turnEnds) return;
     }
   }
 
-  private start(s: PartitionState, track: Track, record: ConsumerRecord, entry: Entry, key: string | undefined): void {
+  /** A reusable handler context per slot (a slot runs one record at a time). */
+  private readonly contexts: SlotContext[] = [];
+
+  private contextOf(slot: number): SlotContext {
+    let c = this.contexts[slot];
+    if (!c) {
+      const host = this.host;
+      c = {
+        signal: undefined as unknown as AbortSignal,
+        retryMs: undefined,
+        get groupMetadata() {
+          return host.metadataOf(slot);
+        },
+        retryAfter(delayMs: number) {
+          this.retryMs = checkTimeout('delayMs', delayMs);
+        },
+      };
+      this.contexts[slot] = c;
+    }
+    return c;
+  }
+
+  /**
+   * Runs a record's handler. `entry` is its place in the partition's offset order when it has one
+   * already (it waited behind its key, or is retried); otherwise one is made only if it does not
+   * complete at once.
+   */
+  private start(
+    s: PartitionState,
+    track: Track,
+    record: ConsumerRecord,
+    entry: Entry | undefined,
+    key: string | undefined,
+  ): void {
     const slot = this.freeSlots.pop()!;
+    const ctx = this.contextOf(slot);
+    ctx.signal = s.controller.signal;
+    ctx.retryMs = undefined;
+    let r: unknown;
+    try {
+      r = this.host.callInSlot(slot, s, this.handler, record, ctx);
+    } catch (err) {
+      this.host.leaveSlot(slot);
+      this.freeSlots.push(slot);
+      this.settled(s, track, record, entry, key, ctx.retryMs, { err }, false);
+      return;
+    }
+    if (!isThenable(r)) {
+      this.host.leaveSlot(slot);
+      this.freeSlots.push(slot);
+      this.settled(s, track, record, entry, key, ctx.retryMs, undefined, false);
+      return;
+    }
+    // It runs on: it takes its place in the offset order, and its key is held.
+    if (!entry) {
+      entry = { offset: record.offset, epoch: record.leaderEpoch, done: false };
+      track.entries.push(entry);
+      this.pending++;
+    }
+    if (this.ordering === 'key' && record.key !== null) {
+      key ??= record.key.toString('latin1');
+      if (!track.keys.has(key)) track.keys.set(key, []);
+    }
     this.inflight++;
     s.inflight++;
-    let retryMs: number | undefined;
-    const host = this.host;
-    const ctx: HandlerContext = {
-      signal: s.controller.signal,
-      get groupMetadata() {
-        return host.metadataOf(slot);
-      },
-      retryAfter(delayMs: number) {
-        retryMs = checkTimeout('delayMs', delayMs);
-      },
-    };
-    const handler = this.handler;
-    host
-      .inSlot(slot, s, () => handler(record, ctx))
-      .then(
-        () => this.finish(s, track, record, entry, key, slot, retryMs, undefined),
-        (err) => this.finish(s, track, record, entry, key, slot, retryMs, { err }),
-      );
+    // What runs in each slot, kept per slot (a slot runs one record at a time): no object per record.
+    let running = this.running[slot];
+    if (!running) {
+      running = { s, track, record, entry, key, slot, ctx };
+      this.running[slot] = running;
+    } else {
+      running.s = s;
+      running.track = track;
+      running.record = record;
+      running.entry = entry;
+      running.key = key;
+    }
+    this.host.awaitInSlot(slot, r, this.onSettled, running);
   }
+
+  private readonly running: Running[] = [];
+
+  private readonly onSettled: SlotDone = (arg, failed) => {
+    const r = arg as Running;
+    this.finish(r.s, r.track, r.record, r.entry, r.key, r.slot, r.ctx.retryMs, failed);
+  };
 
   private finish(
     s: PartitionState,
@@ -210,38 +302,70 @@ export class ParallelDelivery {
     retryMs: number | undefined,
     failed: { err: unknown } | undefined,
   ): void {
-    const core = this.core;
     this.host.leaveSlot(slot);
     this.freeSlots.push(slot);
     this.inflight--;
     s.inflight--;
+    this.settled(s, track, record, entry, key, retryMs, failed, true);
+    if (s.inflight === 0 && !s.busy) this.core.settle(s);
+    if (this.waiters.length) {
+      if (s.deliverable && !s.busy) this.core.markReady(s);
+      this.wake();
+    } else if (s.deliverable && !s.busy) this.core.ready.add(s);
+  }
+
+  /** What a finished handler (at once, or later when `async`) means for its record, key and partition. */
+  private settled(
+    s: PartitionState,
+    track: Track,
+    record: ConsumerRecord,
+    entry: Entry | undefined,
+    key: string | undefined,
+    retryMs: number | undefined,
+    failed: { err: unknown } | undefined,
+    async: boolean,
+  ): void {
+    const core = this.core;
     const current = this.current({ s, track });
     // A record that finishes while its partition is being revoked still counts (the revocation
     // waits for it and commits it), as in sequential delivery; nothing new starts then.
     const owned = s.version === track.version && core.owns(s);
     if (retryMs !== undefined && current) {
       // The record waits (holding its key and the partition's commit point) and runs again later.
+      if (!entry) {
+        entry = { offset: record.offset, epoch: record.leaderEpoch, done: false };
+        track.entries.push(entry);
+        this.pending++;
+      }
+      if (this.ordering === 'key' && record.key !== null) {
+        key ??= record.key.toString('latin1');
+        if (!track.keys.has(key)) track.keys.set(key, []);
+      }
+      const waiting: Waiting = { s, track, record, entry, key };
       const timer = setTimeout(() => {
-        this.due.push({ s, track, record, entry, key });
+        this.due.push(waiting);
         this.wake();
       }, retryMs);
       s.controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
     } else if (failed && !s.controller.signal.aborted && current) {
       core.fail(new HandlerError(record.topic, record.partition, record.offset, failed.err));
     } else if (!failed && owned) {
+      if (!entry) {
+        // Done at once: processed now if nothing before it is still open, else in its turn.
+        if (track.head === track.entries.length) core.markProcessed(s, record.offset, record.leaderEpoch);
+        else track.entries.push({ offset: record.offset, epoch: record.leaderEpoch, done: true });
+        return;
+      }
       entry.done = true;
       this.pending--;
       this.advance(s, track);
       if (current) this.next(s, track, key);
       else this.abandon(s, key, track, false);
-    } else {
+    } else if (entry || async) {
       // Gave up after its partition was revoked, or a seek made it stale: not processed, and its key's
       // queue is dropped with the partition's dispatch state.
-      this.abandon(s, key, track);
+      this.abandon(s, key, track, entry !== undefined);
     }
-    if (s.inflight === 0 && !s.busy) core.settle(s);
-    if (s.deliverable && !s.busy) core.markReady(s);
-    this.wake();
   }
 
   /** Starts the next record waiting behind `key`, if any. */
@@ -256,8 +380,8 @@ export class ParallelDelivery {
     this.start(s, track, following.record, following.entry, key);
   }
 
-  private abandon(s: PartitionState, key: string | undefined, track: Track, self = true): void {
-    if (self) this.pending--;
+  private abandon(s: PartitionState, key: string | undefined, track: Track, counted = true): void {
+    if (counted) this.pending--;
     if (key === undefined) return;
     const queue = track.keys.get(key) ?? [];
     this.pending -= queue.length;

@@ -170,3 +170,78 @@ test('kill -9 during parallel processing, then a restart: no record lost', { tim
     await Promise.all([victim.destroy(), second?.destroy()]);
   }
 });
+
+test('retryAfter in parallel delivery: the record and later records of its key wait, the other keys go on', async () => {
+  const c = await FakeCluster.start({ topics: [{ name: 't', partitions: 1 }] });
+  try {
+    c.append(
+      't',
+      0,
+      Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 4}`, value: String(i) })),
+    );
+    const consumer = new Consumer({
+      brokers: c.bootstrap,
+      groupId: 'g',
+      autoOffsetReset: 'earliest',
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    consumer.subscribe('t');
+    const order: number[] = [];
+    let retried = 0;
+    let retriedAt = 0;
+    await consumer.run({
+      concurrency: 8,
+      eachMessage: async (r, ctx) => {
+        await sleep(1);
+        if (r.offset === 1 && retried++ === 0) {
+          retriedAt = Date.now();
+          ctx.retryAfter(300);
+          return;
+        }
+        order.push(r.offset);
+        if (order.length === 40) setImmediate(() => consumer.close());
+      },
+      signal: AbortSignal.timeout(10000),
+    });
+    const k1 = order.filter((o) => o % 4 === 1);
+    assert.deepEqual(k1, [1, 5, 9, 13, 17, 21, 25, 29, 33, 37], 'key k1 kept its order through the retry');
+    assert.ok(order.indexOf(1) > order.indexOf(38), 'the other keys went on meanwhile');
+    assert.ok(Date.now() - retriedAt >= 300);
+    assert.equal(c.committed('g', 't', 0), 40);
+  } finally {
+    await c.close();
+  }
+});
+
+test('close() from a parallel handler does not wait for itself', async () => {
+  const c = await FakeCluster.start({ topics: [{ name: 't', partitions: 1 }] });
+  try {
+    c.append(
+      't',
+      0,
+      Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+    );
+    const consumer = new Consumer({
+      brokers: c.bootstrap,
+      groupId: 'g',
+      autoOffsetReset: 'earliest',
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    consumer.subscribe('t');
+    let took = -1;
+    await consumer.run({
+      concurrency: 4,
+      eachMessage: async (r) => {
+        await sleep(2);
+        if (r.offset === 10) {
+          const t0 = Date.now();
+          await consumer.close();
+          took = Date.now() - t0;
+        }
+      },
+    });
+    assert.ok(took >= 0 && took < 5000, `close from a parallel handler took ${took} ms`);
+  } finally {
+    await c.close();
+  }
+});
