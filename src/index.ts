@@ -61,6 +61,20 @@ export {
 export type { SaslOptions } from './network/sasl/index.js';
 export type { TlsOptions } from './network/transport.js';
 export { type ConsumerCommitEvent, consumerCommitChannel } from './observability/channels.js';
+// Processing: retries, retry topics, dead-letter topics
+export { shouldRetry } from './processing/classify.js';
+export { type DeadLetterOptions, withDeadLetter } from './processing/dead-letter.js';
+export { HandOffError, ProcessingFailedError, ReplayError } from './processing/errors.js';
+export { type DeadLetterInfo, HeaderNames, readDeadLetter } from './processing/headers.js';
+export type { NewTopicDefaults } from './processing/options.js';
+export { type ReplayOptions, type ReplayResult, replayDeadLetters } from './processing/replay.js';
+export {
+  type RetryTopicNames,
+  type RetryTopics,
+  type RetryTopicsOptions,
+  retryTopics,
+} from './processing/retry-topics.js';
+export { type RetryOptions, withRetry } from './processing/with-retry.js';
 // Producer
 export {
   DeliveryTimeoutError,

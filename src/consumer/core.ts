@@ -193,14 +193,25 @@ export class ConsumerCore implements GroupHooks {
   }
 
   /**
-   * `ctx.retryAfter`: the partition goes back to `offset` (buffered records dropped; nothing at or
-   * after it counts as processed) and delivers nothing until `delayMs` has passed. A timer, not a
-   * waiting handler: other partitions and the membership are not held up, and no CPU is spent.
+   * `ctx.retryAfter` (eachBatch, which may name any offset): the partition goes back to `offset`
+   * (buffered records dropped; nothing at or after it counts as processed) and delivers nothing until
+   * `delayMs` has passed.
    */
   retryLater(s: PartitionState, offset: number, delayMs: number): void {
     if (!this.owns(s)) return;
     this.fetcher.releaseChunks(s.seek(offset));
     if (s.processed > offset) s.processed = offset;
+    this.hold(s, delayMs);
+  }
+
+  /**
+   * The partition delivers nothing until `delayMs` has passed; its buffered records stay where they
+   * are (eachMessage's `ctx.retryAfter` leaves the record in hand first in line, so it comes back
+   * without a fetch). A timer, not a waiting handler: other partitions and the membership are not held
+   * up, and no CPU is spent.
+   */
+  hold(s: PartitionState, delayMs: number): void {
+    if (!this.owns(s)) return;
     this.ready.delete(s);
     if (s.holdTimer) clearTimeout(s.holdTimer);
     s.heldUntil = Date.now() + delayMs;

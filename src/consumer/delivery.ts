@@ -27,6 +27,15 @@ export interface HandlerContext {
    * membership stays alive (nothing blocks: the worker moves on). The building block of `withRetry`.
    */
   retryAfter(delayMs: number): void;
+  /**
+   * True when the partition's records are handled one at a time, in offset order (`eachMessage`
+   * without `concurrency`, and `eachBatch`): when this record's handler completes, every earlier record
+   * of its partition has, so `record.offset + 1` is the partition's commit position — the offset a
+   * handler may put in a transaction (`sendOffsetsToTransaction`). False with key-ordered or unordered
+   * parallel delivery (`concurrency` with `ordering` 'key' or 'unordered'), where earlier records may
+   * still be in flight.
+   */
+  readonly sequential: boolean;
 }
 
 /** Records of one partition from one fetch, in offset order. */
@@ -309,6 +318,7 @@ export class Delivery {
     let retryMs: number | undefined;
     const ctx: HandlerContext = {
       signal: s.controller.signal,
+      sequential: true,
       get groupMetadata() {
         return self.metadataOf(id);
       },
@@ -343,7 +353,11 @@ export class Delivery {
           failed = { err };
         }
         if (retryMs !== undefined) {
-          if (s.version === version) core.retryLater(s, record.offset, retryMs);
+          // The record stays first in line, in the buffer: no fetch to get it back.
+          if (s.version === version) {
+            chunk.next = i;
+            core.hold(s, retryMs);
+          }
           return;
         }
         if (failed) {
@@ -382,6 +396,7 @@ export class Delivery {
           retry = { ms: checkRetryDelay(delayMs), from };
         },
         signal: s.controller.signal,
+        sequential: true,
         get groupMetadata() {
           return self.metadataOf(id);
         },

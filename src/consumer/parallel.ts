@@ -113,14 +113,20 @@ export class ParallelDelivery {
     const core = this.core;
     let lastYield = performance.now();
     while (!this.host.stopping && !core.failure) {
-      if (this.inflight >= this.concurrency || this.pending >= this.maxPending) {
+      if (this.inflight >= this.concurrency) {
         await this.waitForSlot();
         continue;
       }
+      // Records back from their retryAfter wait are counted in `pending` already: they go first, even
+      // when the pending records are all waiting ones.
       const retry = this.due.shift();
       if (retry) {
         if (this.current(retry)) this.start(retry.s, retry.track, retry.record, retry.entry, retry.key);
         else this.abandon(retry.s, retry.key, retry.track);
+        continue;
+      }
+      if (this.pending >= this.maxPending) {
+        await this.waitForSlot();
         continue;
       }
       const s = this.takeReady();
@@ -214,6 +220,7 @@ export class ParallelDelivery {
       const host = this.host;
       c = {
         signal: undefined as unknown as AbortSignal,
+        sequential: false,
         retryMs: undefined,
         get groupMetadata() {
           return host.metadataOf(slot);
@@ -341,12 +348,18 @@ export class ParallelDelivery {
         key ??= record.key.toString('latin1');
         if (!track.keys.has(key)) track.keys.set(key, []);
       }
+      // Due when its time comes, or at once when the partition is revoked or lost: the run loop then
+      // abandons it (releasing its place in `pending` and its key's queue).
       const waiting: Waiting = { s, track, record, entry, key };
-      const timer = setTimeout(() => {
+      const signal = s.controller.signal;
+      const due = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', due);
         this.due.push(waiting);
         this.wake();
-      }, retryMs);
-      s.controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+      };
+      const timer = setTimeout(due, retryMs);
+      signal.addEventListener('abort', due, { once: true });
     } else if (failed && !s.controller.signal.aborted && current) {
       core.fail(new HandlerError(record.topic, record.partition, record.offset, failed.err));
     } else if (!failed && owned) {

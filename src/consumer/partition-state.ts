@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { FetchResponseAbortedTransaction } from '../protocol/generated/index.js';
 import type { ChunkDecoder } from './fetch-records.js';
 import type { ConsumerRecord } from './record.js';
@@ -84,9 +85,11 @@ export class PartitionState implements TopicPartition {
   lost = false;
   /**
    * Aborted when the partition is revoked or lost, or the consumer stops: handlers get it as
-   * `ctx.signal`. A partition assigned again gets a new state, with a new signal.
+   * `ctx.signal`. A partition assigned again gets a new state, with a new signal. Every record in
+   * flight may listen to it (parallel delivery runs up to `concurrency` handlers per partition, each
+   * perhaps passing it to a send), so Node's 10-listener leak warning does not apply.
    */
-  readonly controller = new AbortController();
+  readonly controller = withoutListenerLimit(new AbortController());
   /** A handler asked for a redelivery (`ctx.retryAfter`): nothing is delivered before this time (ms). */
   heldUntil = 0;
   holdTimer: NodeJS.Timeout | undefined;
@@ -157,4 +160,9 @@ export class PartitionState implements TopicPartition {
     if (end < 0 || from < 0) return undefined;
     return Math.max(0, end - from);
   }
+}
+
+function withoutListenerLimit(c: AbortController): AbortController {
+  setMaxListeners(0, c.signal);
+  return c;
 }

@@ -245,3 +245,94 @@ test('close() from a parallel handler does not wait for itself', async () => {
     await c.close();
   }
 });
+
+test('more records waiting on retryAfter than the pending bound: they come back and finish', async () => {
+  const c = await FakeCluster.start({ topics: [{ name: 't', partitions: 1 }] });
+  try {
+    const N = 6000; // above concurrency + 4096 pending records
+    c.append(
+      't',
+      0,
+      Array.from({ length: N }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+    );
+    const consumer = new Consumer({
+      brokers: c.bootstrap,
+      groupId: 'g',
+      autoOffsetReset: 'earliest',
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    consumer.subscribe('t');
+    const retried = new Set<number>();
+    let done = 0;
+    await consumer.run({
+      concurrency: 4,
+      ordering: 'unordered',
+      eachMessage: (r, ctx) => {
+        if (!retried.has(r.offset)) {
+          retried.add(r.offset);
+          ctx.retryAfter(200);
+          return;
+        }
+        if (++done === N) setImmediate(() => consumer.close());
+      },
+      signal: AbortSignal.timeout(20000),
+    });
+    assert.equal(done, N);
+    assert.equal(c.committed('g', 't', 0), N);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a revoke drops records waiting on retryAfter at once: the new owner gets them', async () => {
+  const c = await FakeCluster.start({ topics: [{ name: 't', partitions: 1 }] });
+  try {
+    c.append(
+      't',
+      0,
+      Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 5}`, value: String(i) })),
+    );
+    const options = {
+      brokers: c.bootstrap,
+      groupId: 'g',
+      autoOffsetReset: 'earliest' as const,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    };
+    const first = new Consumer(options);
+    first.subscribe('t');
+    let waiting = 0;
+    const run = first.run({
+      concurrency: 4,
+      eachMessage: (r, ctx) => {
+        if (r.offset >= 20) {
+          waiting++;
+          ctx.retryAfter(60000);
+        }
+      },
+    });
+    await waitFor(() => waiting >= 5, { timeoutMs: 10000, what: 'records waiting' });
+    const t0 = Date.now();
+    await first.close();
+    await run;
+    const closeMs = Date.now() - t0;
+    assert.ok(closeMs < 5000, `close with records waiting 60 s took ${closeMs} ms`);
+    assert.equal(c.committed('g', 't', 0), 20, 'committed up to the first waiting record');
+    const second = new Consumer(options);
+    second.subscribe('t');
+    const seen: number[] = [];
+    await second.run({
+      concurrency: 4,
+      eachMessage: (r) => {
+        seen.push(r.offset);
+        if (seen.length === 30) setImmediate(() => second.close());
+      },
+      signal: AbortSignal.timeout(10000),
+    });
+    assert.deepEqual(
+      seen.sort((a, b) => a - b),
+      Array.from({ length: 30 }, (_, i) => 20 + i),
+    );
+  } finally {
+    await c.close();
+  }
+});
