@@ -11,13 +11,16 @@
 //   node24           Node 24 (the npm `node` package) in .cache/node24
 //   bench-peers      @platformatic/kafka 2.x in .cache/bench-peers (for the Node 24 runs)
 //   bench-build      src/ and bench/clients compiled by tsc into .cache/bench-build
+//   postgres         PostgreSQL's server binaries (Debian's postgresql package, apt-get as root; implied by
+//                    sharedPostgres( and startPostgres(, see test/pg/)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importTs, root, SetupError } from './setup.mjs';
 
-const KNOWN = /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build)$/;
+const KNOWN = /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|postgres)$/;
 const PRAGMA = /^[ \t]*\/\/[ \t]*sluice-test-needs:(.*)$/gm;
 const IMPLIES_KAFKA = /\b(sharedKafka|startKafka|runJava)\(/;
+const IMPLIES_POSTGRES = /\b(sharedPostgres|startPostgres)\(/;
 
 /** The needs of the given files (paths relative to the repository root), as a sorted list. */
 export function needsOf(files) {
@@ -25,6 +28,7 @@ export function needsOf(files) {
   for (const file of files) {
     const text = readFileSync(path.resolve(root, file), 'utf8');
     if (IMPLIES_KAFKA.test(text)) needs.add('kafka');
+    if (IMPLIES_POSTGRES.test(text)) needs.add('postgres');
     for (const m of text.matchAll(PRAGMA)) {
       for (const need of m[1]
         .trim()
@@ -33,7 +37,7 @@ export function needsOf(files) {
         if (!KNOWN.test(need)) {
           throw new SetupError(
             `${file}: unknown need "${need}" on its sluice-test-needs line ` +
-              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build)',
+              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, postgres)',
           );
         }
         needs.add(need);
@@ -96,8 +100,14 @@ export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION 
     }
     return out;
   };
-  const [a, b] = await Promise.all([maven(), npm()]);
-  return [...a, ...b];
+  // System packages (apt-get), beside the rest: they share nothing with Maven or npm.
+  const system = async () => {
+    if (!needs.includes('postgres')) return [];
+    const pg = await importTs('test/pg/binaries.ts');
+    return [await step('postgres', async () => `PostgreSQL ${(await pg.ensurePostgres()).version}`)];
+  };
+  const [a, b, c] = await Promise.all([maven(), npm(), system()]);
+  return [...a, ...b, ...c];
 }
 
 /** One line for the run's log: what set-up provided, or what it could not. */
