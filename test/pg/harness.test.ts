@@ -133,3 +133,14 @@ test('missing binaries: one clear error, and no install while tests run', async 
     }
   }
 });
+
+test('the set-up knows which files need PostgreSQL: sharedPostgres( and startPostgres( imply it', () => {
+  const needsOf = (files: string[]): string[] => {
+    const script = `import(${JSON.stringify(path.join(root, 'tools', 'test-needs.mjs'))}).then((m) => console.log(JSON.stringify(m.needsOf(${JSON.stringify(files)}))))`;
+    return JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }),
+    );
+  };
+  assert.deepEqual(needsOf(['test/pg/harness.test.ts', 'test/sinks/postgres-store.test.ts']), ['postgres']);
+  assert.deepEqual(needsOf(['test/kafka/poll.ts']), []);
+});

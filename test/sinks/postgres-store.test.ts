@@ -11,6 +11,7 @@ import { tpKey } from '../../src/consumer/topic-partition.js';
 import { ConfigError } from '../../src/errors.js';
 import { SinkDecodeError, SinkError, SinkFencedError } from '../../src/sinks/errors.js';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/sinks/postgres.js';
+import { pgSinkError } from '../../src/sinks/postgres-errors.js';
 import type { MappedRow, PartitionWrite, SinkRecord, SinkStore } from '../../src/sinks/types.js';
 import { uniqueName } from '../kafka/shared.js';
 import { type PostgresServer, sharedPostgres, startPostgres } from '../pg/index.js';
@@ -101,6 +102,43 @@ test('options: checked at construction, each error naming its option; the descri
       if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
     }
+  }
+});
+
+test('errors: a stable code, retriable where trying again may succeed, the SQLSTATE in the message', () => {
+  // As node-postgres makes them: the server's errors carry `severity` and a SQLSTATE `code`; socket
+  // errors carry `syscall` and an errno name, some as short as a SQLSTATE (EPIPE).
+  const server = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
+  const socket = (code: string) => Object.assign(new Error(`write ${code}`), { code, syscall: 'write' });
+  const cases: Array<[unknown, string, boolean]> = [
+    [socket('ECONNREFUSED'), 'PG_CONNECTION', true],
+    [socket('ECONNRESET'), 'PG_CONNECTION', true],
+    [socket('EPIPE'), 'PG_CONNECTION', true],
+    [socket('ENOTFOUND'), 'PG_HOST_NOT_FOUND', false],
+    [new Error('Connection terminated unexpectedly'), 'PG_CONNECTION', true],
+    [new Error('timeout exceeded when trying to connect'), 'PG_CONNECTION', true],
+    [server('57P01', 'terminating connection due to administrator command'), 'PG_UNAVAILABLE', true],
+    [server('57P03', 'the database system is starting up'), 'PG_UNAVAILABLE', true],
+    [server('08006', 'connection failure'), 'PG_CONNECTION', true],
+    [server('40001', 'could not serialize access'), 'PG_CONFLICT', true],
+    [server('40P01', 'deadlock detected'), 'PG_CONFLICT', true],
+    [server('28P01', 'password authentication failed for user "x"'), 'PG_AUTH', false],
+    [server('3D000', 'database "x" does not exist'), 'PG_NO_DATABASE', false],
+    [server('42501', 'permission denied for table t'), 'PG_PERMISSION', false],
+    [server('53100', 'could not extend file: No space left on device'), 'PG_DISK_FULL', false],
+    [server('42P01', 'relation "t" does not exist'), 'PG_SCHEMA', false],
+    [server('42703', 'column "c" does not exist'), 'PG_SCHEMA', false],
+    [server('22P02', 'invalid input syntax for type integer'), 'PG_DATA', false],
+    [server('XX000', 'internal error'), 'PG_ERROR', false],
+    [new TypeError('a bug of ours'), 'PG_ERROR', false],
+  ];
+  for (const [err, code, retriable] of cases) {
+    const e = pgSinkError('postgres://u@h:5432/d', 'write', err);
+    assert.deepEqual([e.code, e.retriable], [code, retriable], (err as Error).message);
+    assert.equal(e.cause, err);
+    const state = (err as { severity?: string; code?: string }).severity ? (err as { code: string }).code : undefined;
+    assert.equal(e.message.includes('[SQLSTATE'), state !== undefined, e.message);
+    if (state) assert.ok(e.message.endsWith(`[SQLSTATE ${state}]`), e.message);
   }
 });
 
@@ -283,19 +321,24 @@ test("map: rows into the user's tables; a transaction that fails midway stores n
     await pg.query(
       `CREATE TABLE "${schema}".visits (user_id bigint REFERENCES "${schema}".users (id), at bigint, n numeric)`,
     );
-    const make =
-      (rows: (o: number) => MappedRow[]) =>
-      (o: number): SinkRecord => ({ record: rec('m', 0, o, `k${o}`, Buffer.from('{}')), value: {}, rows: rows(o) });
-    // Children named after their parents, so parents go first; a column left out gets its DEFAULT.
+    /** Records from..to-1 of m-0, each mapped to `rows(offset)`. */
+    const mapped = (from: number, to: number, expected: number | undefined, rows: (o: number) => MappedRow[]) =>
+      part('m', 0, from, to, expected, (o) => ({
+        record: rec('m', 0, o, `k${o}`, Buffer.from('{}')),
+        value: {},
+        rows: rows(o),
+      }));
+    // Children named after their parents, so parents go first. A column left out gets its DEFAULT, also
+    // in a row that lacks a column the table's other rows of the write have.
     const rowsOf = (o: number): MappedRow[] => [
       {
         table: 'users',
         row: { id: BigInt(o), name: `u${o}`, admin: o % 2 === 0, avatar: Buffer.from([o]), score: o / 2 },
       },
       { table: 'visits', row: { user_id: o, at: 1_700_000_000_000 + o, n: '12345678901234567890.5' } },
-      ...(o === 3 ? [{ table: 'visits', row: { user_id: 3, at: null, n: 1 } }] : []),
+      ...(o === 3 ? [{ table: 'visits', row: { user_id: 3, at: null } }] : []),
     ];
-    await s.write('g', [part('m', 0, 0, 600, undefined, make(rowsOf))]);
+    await s.write('g', [mapped(0, 600, undefined, rowsOf)]);
     const [users] = await pg.query(
       `SELECT count(*)::int AS n, sum(id)::int AS ids, count(*) FILTER (WHERE admin)::int AS admins,
        bool_and(seen IS NOT NULL) AS defaulted FROM "${schema}".users`,
@@ -303,21 +346,17 @@ test("map: rows into the user's tables; a transaction that fails midway stores n
     assert.deepEqual(users, { n: 600, ids: (599 * 600) / 2, admins: 300, defaulted: true });
     const [three] = await pg.query(`SELECT name, admin, avatar, score FROM "${schema}".users WHERE id = 3`);
     assert.deepEqual(three, { name: 'u3', admin: false, avatar: Buffer.from([3]), score: 1.5 });
-    const [visits] = await pg.query(`SELECT count(*)::int AS n, max(n)::text AS big FROM "${schema}".visits`);
-    assert.deepEqual(visits, { n: 601, big: '12345678901234567890.5' });
+    const [visits] = await pg.query(
+      `SELECT count(*)::int AS n, max(n)::text AS big, count(*) FILTER (WHERE n IS NULL)::int AS defaulted
+       FROM "${schema}".visits`,
+    );
+    assert.deepEqual(visits, { n: 601, big: '12345678901234567890.5', defaulted: 1 });
 
     // The first table's rows are fine; the second table does not exist: nothing of the write stays.
-    const failing = part(
-      'm',
-      0,
-      600,
-      610,
-      600,
-      make((o): MappedRow[] => [
-        { table: 'users', row: { id: o, name: `u${o}` } },
-        { table: 'missing_table', row: { x: 1 } },
-      ]),
-    );
+    const failing = mapped(600, 610, 600, (o): MappedRow[] => [
+      { table: 'users', row: { id: o, name: `u${o}` } },
+      { table: 'missing_table', row: { x: 1 } },
+    ]);
     await assert.rejects(s.write('g', [failing]), (e: unknown) => {
       assert.ok(e instanceof SinkError, String(e));
       assert.equal(e.code, 'PG_SCHEMA');
@@ -327,45 +366,18 @@ test("map: rows into the user's tables; a transaction that fails midway stores n
     });
     // A column the table does not have: the same, and the message names it.
     await assert.rejects(
-      s.write('g', [
-        part(
-          'm',
-          0,
-          600,
-          601,
-          600,
-          make(() => [{ table: 'users', row: { id: 1000, nom: 'x' } }]),
-        ),
-      ]),
+      s.write('g', [mapped(600, 601, 600, () => [{ table: 'users', row: { id: 1000, nom: 'x' } }])]),
       (e: SinkError) => e.code === 'PG_SCHEMA' && /column "nom" of relation "users" does not exist/.test(e.message),
     );
     assert.equal((await pg.query(`SELECT 1 FROM "${schema}".users WHERE id >= 600`)).length, 0);
     assert.equal((await s.positions('g', [{ topic: 'm', partition: 0 }])).get(tpKey('m', 0)), 600);
     // A table name that is not a plain identifier is refused before it reaches SQL.
     await assert.rejects(
-      s.write('g', [
-        part(
-          'm',
-          0,
-          600,
-          601,
-          600,
-          make(() => [{ table: 'users; drop table users', row: { id: 1 } }]),
-        ),
-      ]),
+      s.write('g', [mapped(600, 601, 600, () => [{ table: 'users; drop table users', row: { id: 1 } }])]),
       (e: unknown) => e instanceof ConfigError && e.option === 'table',
     );
     // And the store goes on: the next good write lands.
-    await s.write('g', [
-      part(
-        'm',
-        0,
-        600,
-        601,
-        600,
-        make((o) => [{ table: 'users', row: { id: o, name: 'ok' } }]),
-      ),
-    ]);
+    await s.write('g', [mapped(600, 601, 600, (o) => [{ table: 'users', row: { id: o, name: 'ok' } }])]);
     assert.equal((await s.positions('g', [{ topic: 'm', partition: 0 }])).get(tpKey('m', 0)), 601);
   });
 });
