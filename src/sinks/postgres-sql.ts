@@ -35,12 +35,9 @@ const TYPES: Record<string, string> = {
 export const OFFSETS_COLUMNS = ['group_id', 'topic', 'partition', 'next_offset'];
 
 export interface StoreSql {
-  /** `"schema"."table"` or `"table"`. */
+  /** `"schema"."table"` or `"table"`, as SQL and to_regclass() take it. */
   table: string;
   offsets: string;
-  /** Names as to_regclass() takes them. */
-  tableName: string;
-  offsetsName: string;
   createOffsets: string;
   createTable: string | undefined;
   /** The columns the records table must have for this mode. */
@@ -77,8 +74,6 @@ export function storeSql(mode: SinkMode, schema: string | undefined, table: stri
   return {
     table: t,
     offsets: o,
-    tableName: t,
-    offsetsName: o,
     createOffsets: `CREATE TABLE ${o} (
       group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now(),

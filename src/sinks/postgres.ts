@@ -9,73 +9,26 @@
 // and is fenced; nothing of its write is stored. The rows follow, then COMMIT. A connection lost during
 // COMMIT leaves its outcome unknown: the error is retriable, and the retry is fenced (found = this
 // write's `next`) if the commit had landed, so the runner re-reads positions and stores nothing twice.
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
-import type { CopyStreamQuery } from 'pg-copy-streams';
 import type { TopicPartition } from '../consumer/topic-partition.js';
 import { tpKey } from '../consumer/topic-partition.js';
 import { ConfigError } from '../errors.js';
 import { SinkDecodeError, SinkError, SinkFencedError } from './errors.js';
-import { copyChunks, copyLine } from './postgres-copy.js';
 import { pgSinkError } from './postgres-errors.js';
 import {
-  checkIdentifier,
   checkPostgresOptions,
   describeConnection,
   type PostgresStoreOptions,
   type ResolvedPostgresOptions,
 } from './postgres-options.js';
-import { mappedInsert, OFFSETS_COLUMNS, qualified, type StoreSql, storeSql, valueColumns } from './postgres-sql.js';
-import { recordRow, storedValue } from './rows.js';
-import type { MappedValue, PartitionWrite, SinkMode, SinkRecord, SinkStore } from './types.js';
+import { type CopyFrom, checkout, createPool, loadDrivers } from './postgres-pool.js';
+import { appendRows, COPY_FROM_ROWS, insertMapped, upsertRows } from './postgres-rows.js';
+import { OFFSETS_COLUMNS, qualified, type StoreSql, storeSql } from './postgres-sql.js';
+import type { PartitionWrite, SinkMode, SinkStore } from './types.js';
 
 export type { PostgresStoreOptions } from './postgres-options.js';
 
-type CopyFrom = (text: string) => CopyStreamQuery;
-
-interface Drivers {
-  Pool: typeof Pool;
-  copyFrom: CopyFrom | undefined;
-}
-
-async function loadDrivers(withCopy: boolean): Promise<Drivers> {
-  const missing = (err: unknown) =>
-    new ConfigError(
-      'store',
-      'the PostgreSQL sink needs the pg and pg-copy-streams packages (npm install pg pg-copy-streams): ' +
-        (err as Error).message,
-    );
-  let PoolClass: typeof Pool;
-  try {
-    PoolClass = (await import('pg')).Pool;
-  } catch (err) {
-    throw missing(err);
-  }
-  if (!withCopy) return { Pool: PoolClass, copyFrom: undefined };
-  try {
-    const mod = (await import('pg-copy-streams')) as { from?: CopyFrom; default?: { from: CopyFrom } };
-    return { Pool: PoolClass, copyFrom: mod.from ?? mod.default!.from };
-  } catch (err) {
-    throw missing(err);
-  }
-}
-
-/** Rows per statement for column arrays (unnest): one array parameter per column, whatever the count. */
-const ARRAY_ROWS = 5000;
-/** PostgreSQL's limit of parameters per statement (a 16-bit count), for map mode's VALUES lists. */
-const MAX_PARAMS = 65_535;
-/** appendMethod 'auto': COPY from this many rows a write (measured: below it, INSERT's fewer messages win). */
-const COPY_FROM_ROWS = 256;
 const DDL_LOCK = 'sluice: create tables';
-
-/** A pooled connection for one operation; destroyed rather than returned after any failure. */
-interface Lease {
-  client: PoolClient;
-  /** The connection reported an error outside a query (the server went away between statements). */
-  broken: boolean;
-  done(destroy?: unknown): void;
-}
 
 export class PostgresStore implements SinkStore {
   readonly description: string;
@@ -109,20 +62,8 @@ export class PostgresStore implements SinkStore {
     const useCopy = this.mode === 'append' && this.o.appendMethod !== 'insert';
     const drivers = await loadDrivers(useCopy);
     this.copyFrom = drivers.copyFrom;
-    const pool = new drivers.Pool({
-      ...(this.o.url === undefined ? {} : { connectionString: this.o.url }),
-      ...(this.o.ssl === undefined ? {} : { ssl: this.o.ssl }),
-      max: this.o.maxConnections,
-      connectionTimeoutMillis: this.o.connectTimeoutMs,
-      idleTimeoutMillis: 30_000,
-      keepAlive: true,
-      application_name: this.o.applicationName,
-    });
-    // An idle connection the server closed (a restart, an idle timeout): the pool drops it and the next
-    // checkout connects afresh. Without a listener the 'error' event would crash the process.
-    pool.on('error', () => {});
-    this.pool = pool;
-    const lease = await this.lease();
+    this.pool = createPool(drivers.Pool, this.o);
+    const lease = await checkout(this.pool, this.description);
     try {
       await this.createMissing(lease.client);
       await this.checkColumns(lease.client);
@@ -182,7 +123,7 @@ export class PostgresStore implements SinkStore {
   async positions(groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (partitions.length === 0) return out;
-    const lease = await this.lease();
+    const lease = await checkout(this.pool, this.description);
     try {
       const res = await lease.client.query<{ topic: string; partition: number; next_offset: string }>(
         this.sql.positions,
@@ -200,14 +141,14 @@ export class PostgresStore implements SinkStore {
   async write(groupId: string, parts: readonly PartitionWrite[]): Promise<void> {
     if (parts.length === 0) return;
     this.checkWrite(parts);
-    const lease = await this.lease();
+    const lease = await checkout(this.pool, this.description);
     const { client } = lease;
     try {
       await client.query('BEGIN');
       await this.movePositions(client, groupId, parts);
-      if (this.mode === 'append') await this.append(client, parts);
-      else if (this.mode === 'upsert') await this.upsert(client, parts);
-      else await this.insertMapped(client, parts);
+      if (this.mode === 'append') await appendRows(client, this.sql, parts, this.copyFor(parts));
+      else if (this.mode === 'upsert') await upsertRows(client, this.sql, parts);
+      else await insertMapped(client, this.o.schema, parts);
       await client.query('COMMIT');
       lease.done();
     } catch (err) {
@@ -223,6 +164,13 @@ export class PostgresStore implements SinkStore {
       if (err instanceof SinkFencedError || err instanceof SinkDecodeError || err instanceof ConfigError) throw err;
       throw pgSinkError(this.description, 'write', err, this.advice(err));
     }
+  }
+
+  /** COPY for this write, or undefined for INSERT (appendMethod, and for 'auto' the write's size). */
+  private copyFor(parts: readonly PartitionWrite[]): CopyFrom | undefined {
+    if (!this.copyFrom || this.o.appendMethod === 'insert') return undefined;
+    const count = parts.reduce((n, p) => n + p.records.length, 0);
+    return this.o.appendMethod === 'copy' || count >= COPY_FROM_ROWS ? this.copyFrom : undefined;
   }
 
   /** What the user can do about a write's failure, where the server's message does not say. */
@@ -300,97 +248,6 @@ export class PostgresStore implements SinkStore {
     }
   }
 
-  private async append(client: PoolClient, parts: readonly PartitionWrite[]): Promise<void> {
-    const count = parts.reduce((n, p) => n + p.records.length, 0);
-    if (count === 0) return;
-    if (this.copyFrom && (this.o.appendMethod === 'copy' || count >= COPY_FROM_ROWS)) {
-      const lines = function* () {
-        for (const p of parts) {
-          for (const sr of p.records) {
-            const r = recordRow(sr);
-            const [value, valueBytes] = valueColumns(r.value);
-            yield copyLine(r, value, valueBytes);
-          }
-        }
-      };
-      await pipeline(Readable.from(copyChunks(lines())), client.query(this.copyFrom(this.sql.copyAppend)));
-      return;
-    }
-    for (const chunk of chunks(parts.flatMap((p) => p.records))) {
-      const cols: unknown[][] = [[], [], [], [], [], [], [], []];
-      for (const sr of chunk) {
-        const r = recordRow(sr);
-        const [value, valueBytes] = valueColumns(r.value);
-        push(cols, r.topic, r.partition, r.offset, r.timestamp, r.key, value, valueBytes, r.headers);
-      }
-      await client.query(this.sql.appendUnnest, cols);
-    }
-  }
-
-  /**
-   * The last record of each key wins and a tombstone deletes; applied as one INSERT … ON CONFLICT DO
-   * UPDATE and one DELETE, after keeping only each key's last record (one statement may not touch a
-   * row twice, and there is nothing to gain from writing a key's older values).
-   */
-  private async upsert(client: PoolClient, parts: readonly PartitionWrite[]): Promise<void> {
-    const last = new Map<string, SinkRecord>();
-    for (const p of parts) {
-      for (const sr of p.records) {
-        const key = sr.record.key;
-        if (key === null) continue; // a tombstone without a key deletes nothing (checkWrite refused the rest)
-        const id = `${sr.record.topic}\u0000${key.toString('latin1')}`;
-        last.delete(id); // re-inserted: the map keeps the order of each key's last record
-        last.set(id, sr);
-      }
-    }
-    const gone: SinkRecord[] = [];
-    const kept: SinkRecord[] = [];
-    for (const sr of last.values()) (sr.value === null ? gone : kept).push(sr);
-    for (const chunk of chunks(kept)) {
-      const cols: unknown[][] = [[], [], [], [], [], [], [], []];
-      for (const sr of chunk) {
-        const r = recordRow(sr);
-        const [value, valueBytes] = valueColumns(r.value);
-        push(cols, r.topic, r.key, r.partition, r.offset, r.timestamp, value, valueBytes, r.headers);
-      }
-      await client.query(this.sql.upsertUnnest, cols);
-    }
-    for (const chunk of chunks(gone)) {
-      await client.query(this.sql.deleteKeys, [chunk.map((sr) => sr.record.topic), chunk.map((sr) => sr.record.key)]);
-    }
-  }
-
-  /**
-   * `map` mode: the user's rows, table by table in the order each table first appears (so parents
-   * named before their children go first), in record order within a table.
-   */
-  private async insertMapped(client: PoolClient, parts: readonly PartitionWrite[]): Promise<void> {
-    const tables = new Map<string, { columns: Map<string, number>; rows: Array<Record<string, MappedValue>> }>();
-    for (const p of parts) {
-      for (const sr of p.records) {
-        for (const { table, row } of sr.rows ?? []) {
-          const name = qualified(this.o.schema, checkIdentifier('table', table));
-          let t = tables.get(name);
-          if (!t) tables.set(name, (t = { columns: new Map(), rows: [] }));
-          for (const c of Object.keys(row)) {
-            if (!t.columns.has(c)) t.columns.set(checkIdentifier('column', c), t.columns.size);
-          }
-          t.rows.push(row);
-        }
-      }
-    }
-    for (const [name, { columns, rows }] of tables) {
-      const names = [...columns.keys()];
-      if (names.length === 0) continue; // rows without columns: nothing to insert
-      const perStatement = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMS / names.length)));
-      for (let i = 0; i < rows.length; i += perStatement) {
-        const values = rows.slice(i, i + perStatement).map((row) => names.map((c) => mappedValue(row[c])));
-        const q = mappedInsert(name, names, values);
-        await client.query(q.text, q.params);
-      }
-    }
-  }
-
   /** Positions are written with the rows: nothing is buffered, so nothing to flush. */
   async flush(): Promise<void> {}
 
@@ -402,49 +259,4 @@ export class PostgresStore implements SinkStore {
     this.pool = undefined;
     await pool?.end();
   }
-
-  private async lease(): Promise<Lease> {
-    const pool = this.pool;
-    if (!pool) {
-      throw new SinkError(this.description, 'the store is not open (call open() first)', { code: 'SINK_NOT_OPEN' });
-    }
-    let client: PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw pgSinkError(this.description, 'connecting', err);
-    }
-    // Checked out, a connection has no 'error' listener of the pool's: one that breaks between two
-    // statements would crash the process without ours. The next statement fails anyway.
-    const lease: Lease = {
-      client,
-      broken: false,
-      done: (destroy?: unknown) => {
-        client.off('error', onError);
-        if (destroy === undefined && !lease.broken) client.release();
-        else client.release(destroy instanceof Error ? destroy : true);
-      },
-    };
-    const onError = () => {
-      lease.broken = true;
-    };
-    client.on('error', onError);
-    return lease;
-  }
-}
-
-function* chunks<T>(items: readonly T[]): Generator<readonly T[]> {
-  for (let i = 0; i < items.length; i += ARRAY_ROWS) yield items.slice(i, i + ARRAY_ROWS);
-}
-
-function push(cols: unknown[][], ...values: unknown[]): void {
-  for (let i = 0; i < values.length; i++) cols[i]!.push(values[i]);
-}
-
-/** A map-mode value as pg sends it: undefined means "not given" (the column's DEFAULT). */
-function mappedValue(v: MappedValue | undefined): unknown {
-  if (v === undefined || v === null) return v;
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v;
-  if (Buffer.isBuffer(v)) return v;
-  return storedValue(v); // other bytes as a Buffer, anything else as JSON text
 }
