@@ -107,3 +107,11 @@ export {
 export { isKafkaError, KafkaError } from './protocol/errors.js';
 export { ProtocolDecodeError } from './protocol/reader.js';
 export { BatchTooLargeError, CorruptRecordError, UnsupportedRecordFormatError } from './protocol/records/errors.js';
+// Sinks: Kafka into SQLite, PostgreSQL or JSONL, exactly once
+export type { MapFunction, ValueDecoder } from './sinks/decode.js';
+export { SinkDecodeError, SinkError, SinkFencedError } from './sinks/errors.js';
+export { PostgresStore } from './sinks/postgres.js';
+export type { PostgresStoreOptions } from './sinks/postgres-options.js';
+export { runSink, type SinkRunOptions } from './sinks/runner.js';
+export { SqliteStore, type SqliteStoreOptions } from './sinks/sqlite.js';
+export type { MappedRow, MappedValue, PartitionWrite, SinkMode, SinkRecord, SinkStore } from './sinks/types.js';

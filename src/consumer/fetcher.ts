@@ -7,6 +7,9 @@ import { partitionBackoff, RETRY_PARTITION, scanFetched } from './fetch-errors.j
 import { FetchSession, type SessionPartition, toForgotten, toTopics } from './fetch-session.js';
 import type { FetchedChunk, FetchedFrame, PartitionState } from './partition-state.js';
 
+/** How long a fetch may park while partitions wait only for their buffered chunks to be consumed. */
+const BUSY_WAIT_MS = 20;
+
 export interface FetcherOptions {
   /** `fetch.min.bytes` */
   minBytes: number;
@@ -220,6 +223,10 @@ export class Fetcher {
 
   private async runLoop(nodeId: number): Promise<void> {
     const session = new FetchSession();
+    // Started by the first wake(): let the code that woke us finish first (seeking every assigned
+    // partition in a loop, say), or the first fetch would ask for that one partition alone and, were
+    // it caught up, park for fetch.max.wait.ms while the others wait.
+    await undefined;
     for (let failures = 0; this.running; ) {
       const targets = this.targetsFor(nodeId);
       if (targets.length === 0) {
@@ -240,7 +247,11 @@ export class Fetcher {
       this.reserved += maxBytes;
       try {
         const t0 = Date.now();
-        const got = await this.fetchOnce(nodeId, session, targets, maxBytes);
+        // Partitions of this broker left out only because their prefetched chunks are still being
+        // consumed will want data again soon: a fetch parked for fetch.max.wait.ms (all it asks for is
+        // caught up) would make them wait for it. Park briefly instead and ask again.
+        const waitMs = this.waitingOnBuffer(nodeId) ? Math.min(this.o.maxWaitMs, BUSY_WAIT_MS) : this.o.maxWaitMs;
+        const got = await this.fetchOnce(nodeId, session, targets, maxBytes, waitMs);
         failures = 0;
         // A broker parks an empty fetch for fetch.max.wait.ms; one that answers empty at once (or
         // with data we cannot use) must not have us asking again in a tight loop.
@@ -269,7 +280,23 @@ export class Fetcher {
     }
   }
 
-  private async fetchOnce(nodeId: number, session: FetchSession, targets: PartitionState[], maxBytes: number) {
+  /** Whether a deliverable partition of `nodeId` is not fetched only because its prefetch queue is full. */
+  private waitingOnBuffer(nodeId: number): boolean {
+    for (const s of this.partitions()) {
+      if (s.prefetchFull && s.deliverable && this.cluster.metadata.partition(s.topic, s.partition)?.leader === nodeId) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private async fetchOnce(
+    nodeId: number,
+    session: FetchSession,
+    targets: PartitionState[],
+    maxBytes: number,
+    maxWaitMs: number,
+  ) {
     const byKey = new Map<string, PartitionState>();
     const wanted: SessionPartition[] = [];
     for (const s of targets) {
@@ -297,7 +324,7 @@ export class Fetcher {
       Fetch,
       {
         replicaId: -1,
-        maxWaitMs: this.o.maxWaitMs,
+        maxWaitMs,
         minBytes: this.o.minBytes,
         maxBytes,
         isolationLevel: this.o.isolationLevel,
@@ -309,7 +336,7 @@ export class Fetcher {
       },
       {
         maxVersion: useIds ? undefined : 12,
-        timeoutMs: this.cluster.options.requestTimeoutMs + this.o.maxWaitMs,
+        timeoutMs: this.cluster.options.requestTimeoutMs + maxWaitMs,
         signal: this.abort.signal,
       },
     );

@@ -126,9 +126,14 @@ export class PartitionState implements TopicPartition {
       this.reset === null &&
       !this.paused &&
       !this.revoking &&
-      this.queue.length < PREFETCH_CHUNKS &&
+      !this.prefetchFull &&
       (this.retryAt === 0 || Date.now() >= this.retryAt)
     );
+  }
+
+  /** Whether it has as many chunks waiting as it may prefetch (so it is not fetched until one is consumed). */
+  get prefetchFull(): boolean {
+    return this.queue.length >= PREFETCH_CHUNKS;
   }
 
   /** Whether there are records to hand to the application. */
