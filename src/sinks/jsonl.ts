@@ -1,0 +1,462 @@
+// JsonlStore: records as JSON lines in files, exactly once across crashes and rebalances, with no
+// database and no offsets file. As Kafka Connect's S3 sink does it, the offsets are in the names:
+// each partition's records go to a temp file that is published, when it rotates, under a name made
+// of the positions it covers. The stored position of a partition is where its last published range
+// ends; publishing is a compare-and-set of that position (jsonl-claims.ts has the layout, the
+// protocol, and why two writers can never both publish from the same position).
+//
+// What counts as stored: published files only. A partition's temp file belongs to the process
+// writing it; its records are not stored until published, so a crash loses them from the files and
+// the restarted sink, reading positions from published files, consumes them again: no duplicate,
+// no gap. This is why the runner must flush() partitions it gives up (on revoke, and on close):
+// the next owner starts from what was published.
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { type TopicPartition, tpKey } from '../consumer/topic-partition.js';
+import { ConfigError, type SluiceError } from '../errors.js';
+import { SinkError, SinkFencedError } from './errors.js';
+import { APPEND_GROUP, Layout, type Range } from './jsonl-claims.js';
+import { Dirs, fsError, pidAlive } from './jsonl-files.js';
+import { appendLine, rowLine } from './jsonl-lines.js';
+import { checkJsonlOptions, type JsonlStoreOptions, type Rotation } from './jsonl-options.js';
+import type { PartitionWrite, SinkRecord, SinkStore } from './types.js';
+
+export type { JsonlStoreOptions } from './jsonl-options.js';
+
+interface TempFile {
+  path: string;
+  handle: FileHandle;
+  bytes: number;
+}
+
+/** A partition's unpublished file (one per table in map mode). */
+interface Temp {
+  /** The stored position it continues from: the key of its claim; undefined for a partition's first. */
+  readonly key: number | undefined;
+  readonly from: number;
+  /** The position after what it holds: where the next write must continue from. */
+  next: number;
+  records: number;
+  bytes: number;
+  readonly files: Map<string, TempFile>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface Partition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string;
+  readonly topicJson: string;
+  temp: Temp | undefined;
+  /** A timed publish that failed (fenced, disk full): thrown by the partition's next write or flush. */
+  error: SluiceError | undefined;
+}
+
+/** Kafka's legal topic names (also safe as directory names), less the store's own `.sluice`. */
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+/** A map-mode table: a directory name, and the same rule as the SQL stores' table names. */
+const TABLE = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+
+export class JsonlStore implements SinkStore {
+  readonly description: string;
+  readonly mode: 'append' | 'map';
+  private readonly rotate: Rotation;
+  private readonly fsync: boolean;
+  private readonly dirs: Dirs;
+  private readonly layout: Layout;
+  private readonly parts = new Map<string, Partition>();
+  /** Per partition, the end of its queue of operations: writes, timed publishes, flushes run one at a time. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly tables = new Set<string>();
+  private opening: Promise<void> | undefined;
+  /** This store's own directory under .sluice/tmp, while open. */
+  private work: string | undefined;
+  private seq = 0;
+
+  constructor(options: JsonlStoreOptions) {
+    const o = checkJsonlOptions(options);
+    this.mode = o.mode;
+    this.rotate = o.rotate;
+    this.fsync = o.fsync;
+    this.description = `jsonl:${o.dir}`;
+    this.dirs = new Dirs(this.fsync);
+    this.layout = new Layout(o.dir, this.mode, this.fsync, this.description, this.dirs);
+  }
+
+  open(): Promise<void> {
+    this.opening ??= this.openDir().catch((err: unknown) => {
+      this.opening = undefined;
+      throw err;
+    });
+    return this.opening;
+  }
+
+  private async openDir(): Promise<void> {
+    const l = this.layout;
+    const work = path.join(l.tmpRoot, `${HOST}+${process.pid}+${Math.random().toString(16).slice(2, 10)}`);
+    try {
+      await this.dirs.ensure(l.tmpRoot);
+      await this.dirs.ensure(l.claimsRoot);
+      await mkdir(work);
+      await l.checkMode(work);
+      await this.removeDeadTemps();
+    } catch (err) {
+      await rm(work, { recursive: true, force: true }).catch(() => {});
+      throw fsError(this.description, `cannot open ${l.dir}`, err);
+    }
+    this.work = work;
+  }
+
+  /**
+   * Temp directories of processes that died (kill -9, power loss) hold only unpublished data: gone.
+   * Another live process may write in the same directory (a second sink of the group), so a temp
+   * directory goes only when its process is gone: same host name and no process with its pid. A pid
+   * reused by an unrelated process keeps a dead directory until a later open; a directory shared
+   * across machines keeps other hosts' directories (remove them by hand when those sinks are down).
+   */
+  private async removeDeadTemps(): Promise<void> {
+    for (const name of await readdir(this.layout.tmpRoot)) {
+      const m = /^(.+)\+(\d+)\+[0-9a-f]+$/.exec(name);
+      if (!m || m[1] !== HOST) continue;
+      const pid = Number(m[2]);
+      if (pid === process.pid || pidAlive(pid)) continue;
+      await rm(path.join(this.layout.tmpRoot, name), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  async positions(_groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    this.opened();
+    const out = new Map<string, number>();
+    for (const { topic, partition } of partitions) {
+      const p = this.partition(topic, partition);
+      const at = await this.locked([p.key], () =>
+        this.guard(`cannot read the position of ${topic}-${partition}`, () => this.layout.position(topic, partition)),
+      );
+      if (at !== undefined) out.set(p.key, at);
+    }
+    return out;
+  }
+
+  /**
+   * Appends each part's records to its partition's temp file, publishing files that reach a rotation
+   * limit on the way. Fencing: a part must continue from the end of this store's own temp file, or,
+   * without one, from the stored (published) position. Publishing checks again, atomically: a temp
+   * file continuing from a position someone else published from since is discarded (SinkFencedError).
+   */
+  async write(_groupId: string, parts: readonly PartitionWrite[]): Promise<void> {
+    this.opened();
+    const ps = parts.map((part) => this.checkPart(part));
+    const keys = ps.map((p) => p.key);
+    if (new Set(keys).size !== keys.length)
+      throw invalid(this.description, 'two parts of one write name the same partition');
+    await this.locked(keys, async () => {
+      // Every part's fencing first, so a fenced write leaves all of them as they were.
+      for (let i = 0; i < parts.length; i++) await this.admit(ps[i]!, parts[i]!);
+      for (let i = 0; i < parts.length; i++) await this.append(ps[i]!, parts[i]!);
+    });
+  }
+
+  private async admit(p: Partition, part: PartitionWrite): Promise<void> {
+    if (p.error) {
+      const err = p.error;
+      p.error = undefined;
+      throw err;
+    }
+    if (p.temp && p.temp.next === part.expected) return;
+    // The writer went back (it read the stored position again): what the temp file holds was never
+    // stored, and will come again.
+    if (p.temp) await this.discard(p);
+    const stored = await this.guard(`cannot read the position of ${p.topic}-${p.partition}`, () =>
+      this.layout.position(p.topic, p.partition),
+    );
+    if (stored !== part.expected) {
+      throw new SinkFencedError(this.description, p.topic, p.partition, part.expected, stored);
+    }
+  }
+
+  private async append(p: Partition, part: PartitionWrite): Promise<void> {
+    const recs = part.records;
+    if (!p.temp && part.expected !== undefined && part.next === part.expected) return;
+    const before = p.temp;
+    let key = part.expected;
+    let from = part.expected ?? recs[0]?.record.offset ?? part.next;
+    let i = 0;
+    try {
+      for (;;) {
+        p.temp ??= this.begin(p, key, from);
+        const t = p.temp;
+        i = await this.fill(p, t, recs, i);
+        if (i === recs.length) {
+          t.next = part.next;
+          if (t.records >= this.rotate.records || t.bytes >= this.rotate.bytes) await this.publish(p);
+          return;
+        }
+        // Full before the batch ends: the file covers the positions up to the next record's.
+        t.next = recs[i]!.record.offset;
+        await this.publish(p);
+        key = from = t.next;
+      }
+    } catch (err) {
+      // A temp file begun by this write holds only what this failed write gave it (a record that
+      // cannot be encoded stops the write before anything of it is written to an older temp file).
+      if (p.temp !== before) await this.discard(p);
+      throw err;
+    }
+  }
+
+  private begin(p: Partition, key: number | undefined, from: number): Temp {
+    const t: Temp = { key, from, next: from, records: 0, bytes: 0, files: new Map(), timer: undefined };
+    t.timer = setTimeout(() => this.publishOnTime(p, t), this.rotate.ms);
+    t.timer.unref();
+    return t;
+  }
+
+  /**
+   * Writes records from `i` on to the temp file while it has room (a record larger than `bytes`
+   * alone still gets a file). One write call per file per batch: lines are joined into one string.
+   * Returns the index of the first record not written.
+   */
+  private async fill(p: Partition, t: Temp, recs: readonly SinkRecord[], i: number): Promise<number> {
+    const end = Math.min(recs.length, i + this.rotate.records - t.records);
+    const room = this.rotate.bytes - t.bytes;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes exactly only once the limit is near.
+    let exact = -1;
+    let chars = 0;
+    const fits = (line: string, chunk: () => string, j: number): boolean => {
+      if (exact < 0 && 3 * (chars + line.length) > room) exact = Buffer.byteLength(chunk());
+      if (exact >= 0) {
+        const n = Buffer.byteLength(line);
+        if (exact + n > room && (j > i || t.records > 0)) return false;
+        exact += n;
+      }
+      chars += line.length;
+      return true;
+    };
+    let j = i;
+    if (this.mode === 'append') {
+      let s = '';
+      for (; j < end; j++) {
+        const line = appendLine(recs[j]!, p.topicJson);
+        if (!fits(line, () => s, j)) break;
+        s += line;
+      }
+      if (s.length > 0) await this.put(p, t, APPEND_GROUP, s);
+    } else {
+      const chunks = new Map<string, string>();
+      for (; j < end; j++) {
+        const sr = recs[j]!;
+        const lines = (sr.rows ?? []).map((r) => [this.table(r.table), rowLine(r.row, sr)] as const);
+        if (!fits(lines.map((l) => l[1]).join(''), () => [...chunks.values()].join(''), j)) break;
+        for (const [table, line] of lines) chunks.set(table, (chunks.get(table) ?? '') + line);
+      }
+      for (const [table, s] of chunks) await this.put(p, t, table, s);
+    }
+    t.records += j - i;
+    return j;
+  }
+
+  /** Appends `s` to the temp file of `group`. A failure discards the partition's temp file: nothing of it is stored. */
+  private async put(p: Partition, t: Temp, group: string, s: string): Promise<void> {
+    try {
+      let f = t.files.get(group);
+      if (!f) {
+        const file = path.join(this.work!, `${++this.seq}-${group}.jsonl`);
+        f = { path: file, handle: await open(file, 'wx'), bytes: 0 };
+        t.files.set(group, f);
+      }
+      const buf = Buffer.from(s, 'utf8');
+      // Positional writes, looped: a short write (the disk filling up) is followed by its error.
+      for (let off = 0; off < buf.length; ) {
+        const { bytesWritten } = await f.handle.write(buf, off, buf.length - off, f.bytes);
+        if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO', path: f.path });
+        off += bytesWritten;
+        f.bytes += bytesWritten;
+      }
+      t.bytes += buf.length;
+    } catch (err) {
+      await this.discard(p);
+      throw fsError(this.description, `cannot write ${p.topic}-${p.partition} at offset ${t.next}`, err);
+    }
+  }
+
+  /** Makes the temp file durable and publishes it (see jsonl-claims.ts); the partition has no temp file after. */
+  private async publish(p: Partition): Promise<void> {
+    const t = p.temp!;
+    p.temp = undefined;
+    clearTimeout(t.timer);
+    const range: Range = { from: t.from, next: t.next };
+    const what = `${p.topic}-${p.partition} offsets ${t.from}..${t.next - 1}`;
+    let claim: string | undefined;
+    try {
+      if (t.key !== undefined && t.next === t.key) return; // nothing to store: no lines, the position unmoved
+      if (this.fsync) for (const f of t.files.values()) await f.handle.datasync();
+      const sources = [...t.files].map(([group, f]) => ({ group, path: f.path }));
+      const prep = path.join(this.work!, `claim-${++this.seq}`);
+      claim = await this.layout.claim(p.topic, p.partition, t.key, range, sources, prep);
+    } catch (err) {
+      throw fsError(this.description, `cannot publish ${what}`, err);
+    } finally {
+      // Published or not, the temp files go: a claim holds its own links to the data.
+      await this.dropFiles(t);
+    }
+    if (claim === undefined) {
+      const found = await this.layout.position(p.topic, p.partition).catch(() => undefined);
+      throw new SinkFencedError(this.description, p.topic, p.partition, t.key, found);
+    }
+    // Stored from here on. Should linking the files into place fail, the next reader of the
+    // position (this store's next write included) finishes it.
+    await this.guard(`published ${what} but cannot link its files into place`, () =>
+      this.layout.finish(p.topic, p.partition, claim, range, [...t.files.keys()]),
+    );
+  }
+
+  private publishOnTime(p: Partition, t: Temp): void {
+    void this.locked([p.key], async () => {
+      if (p.temp !== t) return;
+      try {
+        await this.publish(p);
+      } catch (err) {
+        p.error = fsError(this.description, `cannot publish ${p.topic}-${p.partition}`, err);
+      }
+    });
+  }
+
+  private async discard(p: Partition): Promise<void> {
+    const t = p.temp;
+    if (!t) return;
+    p.temp = undefined;
+    clearTimeout(t.timer);
+    await this.dropFiles(t);
+  }
+
+  private async dropFiles(t: Temp): Promise<void> {
+    for (const f of t.files.values()) {
+      await f.handle.close().catch(() => {});
+      await unlink(f.path).catch(() => {});
+    }
+  }
+
+  /** Publishes these partitions' temp files. Throws the first failure (a SinkFencedError: another member published from there first). */
+  async flush(_groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
+    this.opened();
+    const keys = [...new Set(partitions.map((tp) => tpKey(tp.topic, tp.partition)))];
+    await this.locked(keys, async () => {
+      let failure: unknown;
+      for (const key of keys) {
+        const p = this.parts.get(key);
+        if (!p) continue;
+        if (p.error) {
+          failure ??= p.error;
+          p.error = undefined;
+        }
+        if (p.temp) await this.publish(p).catch((err: unknown) => void (failure ??= err));
+      }
+      if (failure !== undefined) throw failure;
+    });
+  }
+
+  /**
+   * Publishes every temp file, then releases files and timers. A fenced partition is not an error
+   * here: another member stored its records. Other failures (a full disk) are thrown, after cleanup.
+   */
+  async close(): Promise<void> {
+    if (!this.opening) return;
+    await this.opening.catch(() => {});
+    if (!this.work) return;
+    const keys = [...this.parts.keys()];
+    let failure: unknown;
+    await this.locked(keys, async () => {
+      for (const p of this.parts.values()) {
+        const errs = [p.error];
+        p.error = undefined;
+        if (p.temp) await this.publish(p).catch((err: unknown) => errs.push(err as SluiceError));
+        for (const err of errs) if (err !== undefined && !(err instanceof SinkFencedError)) failure ??= err;
+      }
+    });
+    await rm(this.work, { recursive: true, force: true }).catch(() => {});
+    this.work = undefined;
+    this.opening = undefined;
+    this.parts.clear();
+    if (failure !== undefined) throw failure;
+  }
+
+  private opened(): void {
+    if (!this.work) {
+      throw new SinkError(this.description, 'the store is not open (call open() first)', { code: 'SINK_NOT_OPEN' });
+    }
+  }
+
+  private partition(topic: string, partition: number): Partition {
+    const key = tpKey(topic, partition);
+    let p = this.parts.get(key);
+    if (!p) {
+      if (typeof topic !== 'string' || !TOPIC.test(topic) || topic === '.' || topic === '..' || topic === '.sluice') {
+        throw invalid(this.description, `${JSON.stringify(topic)} is not a topic name the store can keep`);
+      }
+      if (!Number.isSafeInteger(partition) || partition < 0) {
+        throw invalid(this.description, `partition ${partition} of ${topic} is not a partition number`);
+      }
+      p = { topic, partition, key, topicJson: JSON.stringify(topic), temp: undefined, error: undefined };
+      this.parts.set(key, p);
+    }
+    return p;
+  }
+
+  /** The runner's side of the contract: offsets in order, inside expected..next. */
+  private checkPart(part: PartitionWrite): Partition {
+    const p = this.partition(part.topic, part.partition);
+    const { expected, next } = part;
+    const bad = (why: string) => invalid(this.description, `a write of ${p.topic}-${p.partition}: ${why}`);
+    if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) throw bad(`expected ${expected}`);
+    if (!Number.isSafeInteger(next) || next < (expected ?? 0)) throw bad(`next ${next} after expected ${expected}`);
+    let last = expected === undefined ? -1 : expected - 1;
+    for (const { record: r } of part.records) {
+      if (r.offset <= last || r.offset >= next || r.partition !== p.partition || r.topic !== p.topic) {
+        throw bad(`record ${r.topic}-${r.partition} offset ${r.offset} out of order or outside ${expected}..${next}`);
+      }
+      last = r.offset;
+    }
+    return p;
+  }
+
+  private table(name: string): string {
+    if (this.tables.has(name)) return name;
+    if (typeof name !== 'string' || !TABLE.test(name)) {
+      throw new ConfigError('table', `map returned table ${JSON.stringify(name)}: expected letters, digits, _ and $`);
+    }
+    this.tables.add(name);
+    return name;
+  }
+
+  /** Runs `fn` after every queued operation on these partitions, and before any queued after it. */
+  private async locked<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const before = keys.map((k) => this.queues.get(k));
+    let release!: () => void;
+    const done = new Promise<void>((r) => {
+      release = r;
+    });
+    for (const k of keys) this.queues.set(k, done);
+    try {
+      await Promise.all(before);
+      return await fn();
+    } finally {
+      release();
+      for (const k of keys) if (this.queues.get(k) === done) this.queues.delete(k);
+    }
+  }
+
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw fsError(this.description, what, err);
+    }
+  }
+}
+
+function invalid(store: string, why: string): SinkError {
+  return new SinkError(store, why, { code: 'SINK_INVALID_WRITE' });
+}
