@@ -28,7 +28,12 @@ export type { JsonlStoreOptions } from './jsonl-options.js';
 interface TempFile {
   path: string;
   handle: FileHandle;
+  /** Bytes handed to the file (written, or being written). */
   bytes: number;
+  /** The write in flight: the next batch is encoded meanwhile (see put). Never rejects. */
+  pending: Promise<void> | undefined;
+  /** What that write failed with: the temp file is lost, thrown by the next put or publish. */
+  failed: unknown;
 }
 
 /** A partition's unpublished file (one per table in map mode). */
@@ -258,27 +263,33 @@ export class JsonlStore implements SinkStore {
     return j;
   }
 
-  /** Appends `s` to the temp file of `group`. A failure discards the partition's temp file: nothing of it is stored. */
+  /**
+   * Appends `s` to the temp file of `group`. The write itself runs behind: put returns once it is
+   * started, so the next batch is encoded while the kernel copies this one, and its failure (a
+   * full disk) is thrown by the partition's next write or publish. Nothing is lost by this: what a
+   * temp file holds is not stored until it is published, and publishing waits for every write. A
+   * failure discards the partition's temp file: none of it is stored.
+   */
   private async put(p: Partition, t: Temp, group: string, s: string): Promise<void> {
     try {
       let f = t.files.get(group);
       if (!f) {
         const file = path.join(this.work!, `${++this.seq}-${group}.jsonl`);
-        f = { path: file, handle: await open(file, 'wx'), bytes: 0 };
+        f = { path: file, handle: await open(file, 'wx'), bytes: 0, pending: undefined, failed: undefined };
         t.files.set(group, f);
       }
+      await settled(f);
       const buf = Buffer.from(s, 'utf8');
-      // Positional writes, looped: a short write (the disk filling up) is followed by its error.
-      for (let off = 0; off < buf.length; ) {
-        const { bytesWritten } = await f.handle.write(buf, off, buf.length - off, f.bytes);
-        if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO', path: f.path });
-        off += bytesWritten;
-        f.bytes += bytesWritten;
-      }
+      const file = f;
+      const at = f.bytes;
+      f.bytes += buf.length;
       t.bytes += buf.length;
+      f.pending = writeAll(file.handle, buf, at).catch((err: unknown) => {
+        file.failed = err;
+      });
     } catch (err) {
       await this.discard(p);
-      throw fsError(this.description, `cannot write ${p.topic}-${p.partition} at offset ${t.next}`, err);
+      throw fsError(this.description, `cannot write ${p.topic}-${p.partition} offsets ${t.from}..${t.next - 1}`, err);
     }
   }
 
@@ -292,6 +303,7 @@ export class JsonlStore implements SinkStore {
     let claim: string | undefined;
     try {
       if (t.key !== undefined && t.next === t.key) return; // nothing to store: no lines, the position unmoved
+      for (const f of t.files.values()) await settled(f);
       if (this.fsync) for (const f of t.files.values()) await f.handle.datasync();
       const sources = [...t.files].map(([group, f]) => ({ group, path: f.path }));
       const prep = path.join(this.work!, `claim-${++this.seq}`);
@@ -334,6 +346,7 @@ export class JsonlStore implements SinkStore {
 
   private async dropFiles(t: Temp): Promise<void> {
     for (const f of t.files.values()) {
+      await f.pending;
       await f.handle.close().catch(() => {});
       await unlink(f.path).catch(() => {});
     }
@@ -454,6 +467,22 @@ export class JsonlStore implements SinkStore {
     } catch (err) {
       throw fsError(this.description, what, err);
     }
+  }
+}
+
+/** Waits for the file's write in flight; throws what it failed with. */
+async function settled(f: TempFile): Promise<void> {
+  await f.pending;
+  f.pending = undefined;
+  if (f.failed !== undefined) throw f.failed;
+}
+
+/** Positional writes, looped: a short write (the disk filling up) is followed by its error. */
+async function writeAll(handle: FileHandle, buf: Buffer, at: number): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off, at + off);
+    if (bytesWritten <= 0) throw Object.assign(new Error('a write made no progress'), { code: 'EIO' });
+    off += bytesWritten;
   }
 }
 

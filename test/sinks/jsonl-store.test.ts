@@ -2,17 +2,29 @@
 // fencing between two writers, crash safety (a child process kill -9'd over and over), a full disk,
 // and the rows/s it writes.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism, hostname, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { tpKey } from '../../src/consumer/topic-partition.js';
 import { ConfigError } from '../../src/errors.js';
 import { SinkDecodeError, SinkError, SinkFencedError } from '../../src/sinks/errors.js';
 import { JsonlStore } from '../../src/sinks/jsonl.js';
 import type { PartitionWrite, SinkRecord } from '../../src/sinks/types.js';
-import { part, published, publishedOffsets, record, sinkRecord } from './fixtures/jsonl-records.js';
+import { gap, part, published, publishedOffsets, record, sinkRecord } from './fixtures/jsonl-records.js';
+import type { WriterConfig } from './fixtures/jsonl-writer.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sluice-jsonl-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -20,6 +32,7 @@ let n = 0;
 const freshDir = () => path.join(root, `d${n++}`);
 const tp = (topic: string, partition: number) => ({ topic, partition });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const writerScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'jsonl-writer.ts');
 
 async function withStore<T>(
   options: ConstructorParameters<typeof JsonlStore>[0],
@@ -457,4 +470,285 @@ test('options and input are checked: ConfigErrors naming the option, SinkErrors 
   // A directory keeps one mode.
   const m = new JsonlStore({ dir, mode: 'map' });
   await assert.rejects(m.open(), (e: ConfigError) => e instanceof ConfigError && e.option === 'mode');
+});
+
+interface Writer {
+  proc: ChildProcess;
+  ready: Promise<boolean>;
+  done: boolean;
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startWriter(cfg: WriterConfig): Writer {
+  const proc = spawn(process.execPath, ['--import', 'tsx', writerScript, JSON.stringify(cfg)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const w = { proc, done: false, stderr: '' } as Writer;
+  let out = '';
+  let onReady: (ok: boolean) => void;
+  w.ready = new Promise((r) => {
+    onReady = r;
+  });
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    if (out.includes('"ev":"ready"')) onReady(true);
+    if (out.includes('"ev":"done"')) w.done = true;
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    w.stderr = (w.stderr + chunk).slice(-5000);
+  });
+  w.exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  w.exited.then(() => onReady(false));
+  return w;
+}
+
+/** Runs writers on `cfg` until one finishes, kill -9'ing the first `kills` of them at random moments. */
+async function crashLoop(cfg: WriterConfig, kills: number, name: string): Promise<number> {
+  let killed = 0;
+  for (let run = 0; run < kills + 20; run++) {
+    const w = startWriter(cfg);
+    if (killed < kills && (await w.ready)) {
+      await sleep(Math.random() * 500);
+      if (w.proc.exitCode === null && w.proc.signalCode === null && w.proc.kill('SIGKILL')) {
+        killed++;
+        await w.exited;
+        continue;
+      }
+    }
+    const { code, signal } = await w.exited;
+    if (code === 0 && w.done) return killed;
+    throw new Error(`${name} run ${run} exited with ${code ?? signal}: ${w.stderr}`);
+  }
+  throw new Error(`${name} never finished`);
+}
+
+/** Every partition: the files cover 0..perPartition-1 in a chain, each record (gaps aside) once. */
+function assertExactlyOnce(cfg: WriterConfig): void {
+  const want = Array.from({ length: cfg.perPartition }, (_, i) => i).filter((o) => !gap(o));
+  for (let p = 0; p < cfg.partitions; p++) {
+    const files = published(path.join(cfg.dir, cfg.topic, String(p)));
+    let next = 0;
+    for (const f of files) {
+      // A range with no line (all gaps) has no file: the chain may skip those positions only.
+      for (; next < f.first; next++) assert.ok(gap(next), `partition ${p}: ${f.name} leaves ${next} out`);
+      assert.equal(f.first, next, `partition ${p}: ${f.name} overlaps the file before`);
+      for (const l of f.lines) assert.ok((l.offset as number) >= f.first && (l.offset as number) <= f.last, f.name);
+      next = f.last + 1;
+    }
+    const got = files.flatMap((f) => f.lines.map((l) => l.offset as number));
+    if (got.length !== want.length || got.some((o, i) => o !== want[i])) {
+      const seen = new Map<number, number>();
+      for (const o of got) seen.set(o, (seen.get(o) ?? 0) + 1);
+      const dup = [...seen].filter(([, c]) => c > 1).map(([o]) => o);
+      const missing = want.filter((o) => !seen.has(o));
+      assert.fail(
+        `partition ${p}: ${got.length} lines for ${want.length} records; twice: ${dup.slice(0, 10)}; missing: ${missing.slice(0, 10)}`,
+      );
+    }
+  }
+}
+
+async function assertClean(cfg: WriterConfig): Promise<void> {
+  // Every process is gone: the next open removes their temp directories, and its close its own.
+  const check = new JsonlStore({ dir: cfg.dir });
+  await check.open();
+  const tps = Array.from({ length: cfg.partitions }, (_, p) => tp(cfg.topic, p));
+  const at = await check.positions('g', tps);
+  await check.close();
+  for (const t of tps) assert.equal(at.get(tpKey(t.topic, t.partition)), cfg.perPartition);
+  assert.deepEqual(readdirSync(path.join(cfg.dir, '.sluice', 'tmp')), []);
+  // And no claim is left unfinished (holding data links).
+  const claims = path.join(cfg.dir, '.sluice', 'claims', cfg.topic);
+  for (const p of readdirSync(claims)) {
+    for (const c of readdirSync(path.join(claims, p))) {
+      assert.deepEqual(
+        readdirSync(path.join(claims, p, c)).filter((f) => f.endsWith('.jsonl')),
+        [],
+        `${p}/${c}`,
+      );
+    }
+  }
+}
+
+test('crash loop: a writer of 12 partitions × 20 000 records, kill -9 at 20 random moments and restarted: every record once', {
+  timeout: 300_000,
+}, async () => {
+  const cfg: WriterConfig = {
+    dir: freshDir(),
+    topic: 'crash',
+    partitions: 12,
+    perPartition: 20_000,
+    maxBatch: 800,
+    rate: 25_000,
+    rotate: { records: 2000, bytes: 100_000, ms: 150 },
+  };
+  const t0 = Date.now();
+  const killed = await crashLoop(cfg, 20, 'writer');
+  assertExactlyOnce(cfg);
+  await assertClean(cfg);
+  const files = Array.from({ length: 12 }, (_, p) => published(path.join(cfg.dir, 'crash', String(p))).length);
+  console.log(`# crash loop: ${killed} kills, ${files.reduce((a, b) => a + b)} files, ${Date.now() - t0} ms`);
+  assert.ok(killed >= 10, `only ${killed} kills landed before the writer finished`);
+});
+
+test("two writers racing for the same partitions, each kill -9'd at random moments: every record once", {
+  timeout: 300_000,
+}, async () => {
+  const cfg: WriterConfig = {
+    dir: freshDir(),
+    topic: 'race',
+    partitions: 4,
+    perPartition: 10_000,
+    maxBatch: 300,
+    rate: 8000,
+    rotate: { records: 700, ms: 100 },
+  };
+  const t0 = Date.now();
+  const kills = await Promise.all([crashLoop(cfg, 8, 'writer A'), crashLoop(cfg, 8, 'writer B')]);
+  assertExactlyOnce(cfg);
+  await assertClean(cfg);
+  console.log(`# two writers: ${kills[0]} + ${kills[1]} kills, ${Date.now() - t0} ms`);
+});
+
+test('a full disk (a 256 KiB tmpfs): one clear, non-retriable SinkError; published files intact; the position unmoved', async (t) => {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    t.skip('needs root on Linux, to mount a small tmpfs');
+    return;
+  }
+  const mnt = freshDir();
+  mkdirSync(mnt);
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,nr_inodes=200', 'tmpfs', mnt], {
+    encoding: 'utf8',
+  });
+  if (mount.status !== 0) {
+    t.skip(`cannot mount a tmpfs here: ${mount.stderr.trim()}`);
+    return;
+  }
+  const dir = path.join(mnt, 'out');
+  const files = () => published(path.join(dir, 't', '0'));
+  const work = () =>
+    readdirSync(path.join(dir, '.sluice', 'tmp')).flatMap((d) => readdirSync(path.join(dir, '.sluice', 'tmp', d)));
+  const s = new JsonlStore({ dir });
+  try {
+    await s.open();
+    await s.write('g', [part('t', 0, 0, 100, undefined)]);
+    await s.flush('g', [tp('t', 0)]);
+    const before = files();
+    assert.equal(before.length, 1);
+
+    // 1. The data does not fit: ~1.2 MB of lines into 256 KiB. Writes run behind (the next batch is
+    // encoded meanwhile), so the error comes from the write or from the publish that waits for it.
+    const overflow = async () => {
+      await s.write('g', [part('t', 0, 100, 4196, 100, () => 'x'.repeat(200))]);
+      await s.flush('g', [tp('t', 0)]);
+    };
+    await assert.rejects(overflow(), (e: SinkError) => {
+      assert.ok(e instanceof SinkError, String(e));
+      assert.equal(e.code, 'ENOSPC');
+      assert.equal(e.retriable, false);
+      assert.match(e.message, /t-0 offsets 100\.\.4195: no space left on the device \(the disk is full\)/);
+      console.log(`# full disk, writing: ${e.message}`);
+      return true;
+    });
+    assert.deepEqual(files(), before, 'published files unchanged');
+    assert.deepEqual(await s.positions('g', [tp('t', 0)]), new Map([[tpKey('t', 0), 100]]));
+    assert.deepEqual(work(), [], 'the partial temp file is gone (and its space free)');
+
+    // 2. The data fits but publishing does not: no inode left for the claim.
+    const filler = path.join(mnt, 'filler');
+    mkdirSync(filler);
+    const free = statfsSync(mnt).ffree;
+    for (let i = 0; i < free - 1; i++) writeFileSync(path.join(filler, String(i)), '');
+    await s.write('g', [part('t', 0, 100, 150, 100)]);
+    await assert.rejects(s.flush('g', [tp('t', 0)]), (e: SinkError) => {
+      assert.ok(e instanceof SinkError, String(e));
+      assert.equal(e.code, 'ENOSPC');
+      assert.equal(e.retriable, false);
+      assert.match(e.message, /cannot publish t-0 offsets 100\.\.149/);
+      console.log(`# full disk, publishing: ${e.message}`);
+      return true;
+    });
+    assert.deepEqual(files(), before);
+    assert.deepEqual(await s.positions('g', [tp('t', 0)]), new Map([[tpKey('t', 0), 100]]));
+    assert.deepEqual(work(), []);
+
+    // 3. A read-only file system: EROFS, nothing stored.
+    rmSync(filler, { recursive: true });
+    assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
+    await assert.rejects(s.write('g', [part('t', 0, 100, 150, 100)]), (e: SinkError) => {
+      assert.equal(e.code, 'EROFS');
+      assert.equal(e.retriable, false);
+      assert.match(e.message, /read-only/);
+      return true;
+    });
+    assert.equal(spawnSync('mount', ['-o', 'remount,rw', mnt]).status, 0);
+
+    // With room again, the writer goes on from the stored position.
+    await s.write('g', [part('t', 0, 100, 150, 100)]);
+    await s.close();
+    assert.deepEqual(
+      publishedOffsets(dir, 't', 0),
+      Array.from({ length: 150 }, (_, i) => i),
+    );
+  } finally {
+    await s.close().catch(() => {});
+    spawnSync('umount', [mnt]);
+  }
+});
+
+test('throughput: 1M records of ~100 bytes, batches of 4096, through write() and publish (a measurement, not a bound)', {
+  timeout: 300_000,
+}, async () => {
+  const value = 'v'.repeat(90);
+  const keys = Array.from({ length: 1000 }, (_, i) => Buffer.from(`key-${i}`));
+  const raw = Buffer.from(value);
+  const PARTITIONS = 4;
+  const TOTAL = 1_000_000;
+  const BATCH = 4096;
+  // Twice each: the machine is shared, one run may be slowed by others.
+  for (const fsync of [true, false, true, false]) {
+    const dir = freshDir();
+    const s = new JsonlStore({ dir, fsync });
+    await s.open();
+    const at = new Array<number>(PARTITIONS).fill(0);
+    let busy = 0;
+    let bytes = 0;
+    for (let done = 0, p = 0; done < TOTAL; p = (p + 1) % PARTITIONS) {
+      // Building the batch is the runner's work, not the store's: outside the clock.
+      const n = Math.min(BATCH, TOTAL - done);
+      const records: SinkRecord[] = [];
+      for (let i = 0; i < n; i++) {
+        const offset = at[p]! + i;
+        records.push({
+          record: record('bench', p, offset, { key: keys[offset % 1000]!, value: raw }),
+          value: `${offset}:${value}`,
+        });
+      }
+      const w: PartitionWrite = {
+        topic: 'bench',
+        partition: p,
+        expected: at[p] || undefined,
+        next: at[p]! + n,
+        records,
+      };
+      const t0 = performance.now();
+      await s.write('g', [w]);
+      busy += performance.now() - t0;
+      at[p]! += n;
+      done += n;
+    }
+    const t0 = performance.now();
+    await s.close();
+    busy += performance.now() - t0;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const files = path.join(dir, 'bench', String(p));
+      for (const f of readdirSync(files)) bytes += statSync(path.join(files, f)).size;
+    }
+    const rate = Math.round(TOTAL / (busy / 1000));
+    console.log(
+      `# jsonl append, fsync ${fsync ? 'on' : 'off'}: ${TOTAL} records (${(bytes / 1e6).toFixed(0)} MB of lines) in ${busy.toFixed(0)} ms: ${rate} rows/s (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
+    );
+    rmSync(dir, { recursive: true });
+  }
 });
