@@ -10,6 +10,7 @@
 // the restarted sink, reading positions from published files, consumes them again: no duplicate,
 // no gap. This is why the runner must flush() partitions it gives up (on revoke, and on close):
 // the next owner starts from what was published.
+import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -55,6 +56,11 @@ interface Partition {
   readonly key: string;
   readonly topicJson: string;
   temp: Temp | undefined;
+  /**
+   * The stored position as this store last saw it (read, or published itself), so that a write
+   * after a rotation need not list the claims again. Only a shortcut: publishing checks atomically.
+   */
+  known: { at: number | undefined } | undefined;
   /** A timed publish that failed (fenced, disk full): thrown by the partition's next write or flush. */
   error: SluiceError | undefined;
 }
@@ -101,7 +107,7 @@ export class JsonlStore implements SinkStore {
 
   private async openDir(): Promise<void> {
     const l = this.layout;
-    const work = path.join(l.tmpRoot, `${HOST}+${process.pid}+${Math.random().toString(16).slice(2, 10)}`);
+    const work = path.join(l.tmpRoot, `${HOST}+${process.pid}+${randomBytes(4).toString('hex')}`);
     try {
       await this.dirs.ensure(l.tmpRoot);
       await this.dirs.ensure(l.claimsRoot);
@@ -140,6 +146,7 @@ export class JsonlStore implements SinkStore {
       const at = await this.locked([p.key], () =>
         this.guard(`cannot read the position of ${topic}-${partition}`, () => this.layout.position(topic, partition)),
       );
+      p.known = { at };
       if (at !== undefined) out.set(p.key, at);
     }
     return out;
@@ -148,8 +155,9 @@ export class JsonlStore implements SinkStore {
   /**
    * Appends each part's records to its partition's temp file, publishing files that reach a rotation
    * limit on the way. Fencing: a part must continue from the end of this store's own temp file, or,
-   * without one, from the stored (published) position. Publishing checks again, atomically: a temp
-   * file continuing from a position someone else published from since is discarded (SinkFencedError).
+   * without one, from the stored (published) position as this store last read or published it.
+   * Publishing checks again, atomically: a temp file continuing from a position someone else
+   * published from since is discarded (SinkFencedError, from that write or from the next).
    */
   async write(_groupId: string, parts: readonly PartitionWrite[]): Promise<void> {
     this.opened();
@@ -174,9 +182,11 @@ export class JsonlStore implements SinkStore {
     // The writer went back (it read the stored position again): what the temp file holds was never
     // stored, and will come again.
     if (p.temp) await this.discard(p);
+    if (p.known && p.known.at === part.expected) return;
     const stored = await this.guard(`cannot read the position of ${p.topic}-${p.partition}`, () =>
       this.layout.position(p.topic, p.partition),
     );
+    p.known = { at: stored };
     if (stored !== part.expected) {
       throw new SinkFencedError(this.description, p.topic, p.partition, part.expected, stored);
     }
@@ -297,6 +307,7 @@ export class JsonlStore implements SinkStore {
   private async publish(p: Partition): Promise<void> {
     const t = p.temp!;
     p.temp = undefined;
+    p.known = undefined;
     clearTimeout(t.timer);
     const range: Range = { from: t.from, next: t.next };
     const what = `${p.topic}-${p.partition} offsets ${t.from}..${t.next - 1}`;
@@ -323,6 +334,7 @@ export class JsonlStore implements SinkStore {
     await this.guard(`published ${what} but cannot link its files into place`, () =>
       this.layout.finish(p.topic, p.partition, claim, range, [...t.files.keys()]),
     );
+    p.known = { at: t.next };
   }
 
   private publishOnTime(p: Partition, t: Temp): void {
@@ -412,7 +424,15 @@ export class JsonlStore implements SinkStore {
       if (!Number.isSafeInteger(partition) || partition < 0) {
         throw invalid(this.description, `partition ${partition} of ${topic} is not a partition number`);
       }
-      p = { topic, partition, key, topicJson: JSON.stringify(topic), temp: undefined, error: undefined };
+      p = {
+        topic,
+        partition,
+        key,
+        topicJson: JSON.stringify(topic),
+        temp: undefined,
+        known: undefined,
+        error: undefined,
+      };
       this.parts.set(key, p);
     }
     return p;
