@@ -20,7 +20,8 @@
 //   3. rename it to claims/<topic>/<partition>/<key>: THE commit point. rename(2) onto an existing
 //      non-empty directory fails (ENOTEMPTY/EEXIST), so exactly one range is ever published from a
 //      position: a compare-and-set of the position from `key` to `next`. The loser is fenced;
-//   4. link each data file into place (<dir>/…/<from>-<last>.jsonl), fsync those directories;
+//   4. fsync the claims directory (the commit is durable); link each data file into place
+//      (<dir>/…/<from>-<last>.jsonl), fsync those directories;
 //   5. unlink the claim's data links: the claim keeps only its marker, so a user may move or delete
 //      published files without the store bringing them back, and without keeping their disk space.
 // A crash after 3 leaves a claim that still holds data links; whoever next reads the position
@@ -100,7 +101,8 @@ export class Layout {
   /**
    * Steps 2-3: commits the range continuing from `key` (undefined: the partition's first). Returns
    * the claim's path, or undefined when another writer claimed `key` first (fenced). The caller
-   * fsynced the sources; they may be removed once this returns.
+   * fsynced the sources; they may be removed once this returns. Committed once this returns a path
+   * (durably once `finish` has begun): whatever fails after, the range is stored.
    */
   async claim(
     topic: string,
@@ -129,11 +131,13 @@ export class Layout {
       // Gone after a rename; otherwise (fenced, failed) the attempt's leftovers.
       await rm(prep, { recursive: true, force: true }).catch(() => {});
     }
-    if (this.fsync) await fsyncDir(dir);
     return target;
   }
 
-  /** Steps 4-5, by the publisher or by whoever finds the claim unfinished. Idempotent, concurrently too. */
+  /**
+   * Makes the claim durable, then steps 4-5; by the publisher, or by whoever finds the claim
+   * unfinished. Idempotent, concurrently too.
+   */
   async finish(
     topic: string,
     partition: number,
@@ -141,6 +145,7 @@ export class Layout {
     range: Range,
     groups: readonly string[],
   ): Promise<void> {
+    if (this.fsync) await fsyncDir(path.dirname(claim));
     const name = Layout.fileName(range);
     for (const group of groups) {
       const src = path.join(claim, group + DATA);

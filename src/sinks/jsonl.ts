@@ -138,6 +138,11 @@ export class JsonlStore implements SinkStore {
     }
   }
 
+  /**
+   * Where each partition's published files end. Records in temp files (this store's or another
+   * process's) are not stored yet and do not count. A directory keeps one group's positions:
+   * `groupId` is not part of the layout.
+   */
   async positions(_groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
     this.opened();
     const out = new Map<string, number>();
