@@ -39,7 +39,7 @@
 //
 // What breaks it: deleting or editing .sluice/claims (positions go back, records are stored again);
 // two machines sharing the directory over a network file system with colliding host names (see
-// removeDeadTemps in jsonl.ts).
+// removeDeadTemps in jsonl-files.ts).
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -151,14 +151,24 @@ export class Layout {
       const src = path.join(claim, group + DATA);
       const dir = this.filesDir(group, topic, partition);
       await this.dirs.ensure(dir);
+      const dst = path.join(dir, name);
       for (let attempt = 0; ; attempt++) {
         try {
-          await link(src, path.join(dir, name));
+          await link(src, dst);
           break;
         } catch (err) {
           const code = errno(err);
-          // Linked already: by an earlier attempt, or by another process finishing the same claim.
-          if (code === 'EEXIST') break;
+          // Linked already (by an earlier attempt, or another process finishing the same claim) —
+          // unless the name holds another file: positions went back (.sluice deleted), and
+          // this range would silently not be stored.
+          if (code === 'EEXIST') {
+            if (await sameFile(src, dst)) break;
+            throw new SinkError(
+              this.description,
+              `${dst} exists and is not the file of the range being published: was ${this.stateDir} deleted?`,
+              { code: 'SINK_CORRUPT' },
+            );
+          }
           // The source is gone: another process finished, and it unlinks a source only once linked.
           if (code === 'ENOENT' && !(await exists(src))) break;
           // The folder is gone (a user cleaned up): make it again, once.
@@ -244,6 +254,14 @@ async function exists(p: string): Promise<boolean> {
     await stat(p);
     return true;
   }, false);
+}
+
+/** True if both names are one file, or `src` is gone (its claim was finished, hence linked). */
+async function sameFile(src: string, dst: string): Promise<boolean> {
+  const a = await unlessMissing(() => stat(src), undefined);
+  if (!a) return true;
+  const b = await stat(dst);
+  return a.ino === b.ino && a.dev === b.dev;
 }
 
 async function isDir(p: string): Promise<boolean> {

@@ -1,6 +1,8 @@
 // File-system primitives of the JSONL store (jsonl.ts): durable directories, fsync of a directory,
 // and the rule that turns a failed file-system call into a SinkError a user can act on.
-import { mkdir, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { SluiceError } from '../errors.js';
 import { SinkError } from './errors.js';
@@ -101,8 +103,33 @@ export class Dirs {
   }
 }
 
+const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+
+/** An open store's own temp directory: `<host>+<pid>+<random>`, so others can tell when it is dead. */
+export function workDirName(): string {
+  return `${HOST}+${process.pid}+${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Temp directories of processes that died (kill -9, power loss) hold only unpublished data: gone.
+ * Another live process may write in the same directory (a second sink of the group), so a temp
+ * directory goes only when its process is gone: same host name and no process with its pid. A pid
+ * reused by an unrelated process keeps a dead directory until a later open; a directory shared
+ * across machines keeps other hosts' directories (remove them by hand when those sinks are down),
+ * and two containers sharing a volume need distinct host names.
+ */
+export async function removeDeadTemps(tmpRoot: string): Promise<void> {
+  for (const name of await readdir(tmpRoot)) {
+    const m = /^(.+)\+(\d+)\+[0-9a-f]+$/.exec(name);
+    if (!m || m[1] !== HOST) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    await rm(path.join(tmpRoot, name), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
 /** True unless no process has this id (EPERM: it exists, owned by someone else). */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

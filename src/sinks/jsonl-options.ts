@@ -1,6 +1,8 @@
-// JsonlStore's options, their defaults and their checks.
+// JsonlStore's options, their defaults and their checks; and the checks of what it is asked to write.
 import { ConfigError } from '../errors.js';
 import { checkKnownOptions } from '../processing/dead-letter.js';
+import { SinkError } from './errors.js';
+import type { PartitionWrite } from './types.js';
 
 export interface JsonlStoreOptions {
   /**
@@ -80,4 +82,45 @@ export function checkJsonlOptions(options: JsonlStoreOptions): ResolvedJsonlOpti
     },
     fsync,
   };
+}
+
+/** Kafka's legal topic names (also safe as directory names), less the store's own `.sluice`. */
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+/** A map-mode table: a directory name, and the same rule as the SQL stores' table names. */
+const TABLE = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
+function invalid(store: string, why: string): SinkError {
+  return new SinkError(store, why, { code: 'SINK_INVALID_WRITE' });
+}
+
+export function checkPartition(store: string, topic: string, partition: number): void {
+  if (typeof topic !== 'string' || !TOPIC.test(topic) || topic === '.' || topic === '..' || topic === '.sluice') {
+    throw invalid(store, `${JSON.stringify(topic)} is not a topic name the store can keep`);
+  }
+  if (!Number.isSafeInteger(partition) || partition < 0) {
+    throw invalid(store, `partition ${partition} of ${topic} is not a partition number`);
+  }
+}
+
+/** The runner's side of the contract: offsets in order, inside expected..next. */
+export function checkWrite(store: string, part: PartitionWrite): void {
+  const { topic, partition, expected, next } = part;
+  checkPartition(store, topic, partition);
+  const bad = (why: string) => invalid(store, `a write of ${topic}-${partition}: ${why}`);
+  if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) throw bad(`expected ${expected}`);
+  if (!Number.isSafeInteger(next) || next < (expected ?? 0)) throw bad(`next ${next} after expected ${expected}`);
+  let last = expected === undefined ? -1 : expected - 1;
+  for (const { record: r } of part.records) {
+    if (r.offset <= last || r.offset >= next || r.partition !== partition || r.topic !== topic) {
+      throw bad(`record ${r.topic}-${r.partition} offset ${r.offset} out of order or outside ${expected}..${next}`);
+    }
+    last = r.offset;
+  }
+}
+
+export function checkTable(name: unknown): string {
+  if (typeof name !== 'string' || !TABLE.test(name)) {
+    throw new ConfigError('table', `map returned table ${JSON.stringify(name)}: expected letters, digits, _ and $`);
+  }
+  return name;
 }

@@ -10,52 +10,33 @@
 // the restarted sink, reading positions from published files, consumes them again: no duplicate,
 // no gap. This is why the runner must flush() partitions it gives up (on revoke, and on close):
 // the next owner starts from what was published.
-import { randomBytes } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type TopicPartition, tpKey } from '../consumer/topic-partition.js';
-import { ConfigError, type SluiceError } from '../errors.js';
+import type { SluiceError } from '../errors.js';
 import { SinkError, SinkFencedError } from './errors.js';
 import { APPEND_GROUP, Layout, type Range } from './jsonl-claims.js';
-import { Dirs, fsError, pidAlive } from './jsonl-files.js';
+import { Dirs, fsError, removeDeadTemps, workDirName } from './jsonl-files.js';
 import { appendLine, rowLine } from './jsonl-lines.js';
-import { checkJsonlOptions, type JsonlStoreOptions, type Rotation } from './jsonl-options.js';
+import {
+  checkJsonlOptions,
+  checkPartition,
+  checkTable,
+  checkWrite,
+  type JsonlStoreOptions,
+  type Rotation,
+} from './jsonl-options.js';
+import { TempRange } from './jsonl-temp.js';
 import type { PartitionWrite, SinkRecord, SinkStore } from './types.js';
 
 export type { JsonlStoreOptions } from './jsonl-options.js';
-
-interface TempFile {
-  path: string;
-  handle: FileHandle;
-  /** Bytes handed to the file (written, or being written). */
-  bytes: number;
-  /** The write in flight: the next batch is encoded meanwhile (see put). Never rejects. */
-  pending: Promise<void> | undefined;
-  /** What that write failed with: the temp file is lost, thrown by the next put or publish. */
-  failed: unknown;
-}
-
-/** A partition's unpublished file (one per table in map mode). */
-interface Temp {
-  /** The stored position it continues from: the key of its claim; undefined for a partition's first. */
-  readonly key: number | undefined;
-  readonly from: number;
-  /** The position after what it holds: where the next write must continue from. */
-  next: number;
-  records: number;
-  bytes: number;
-  readonly files: Map<string, TempFile>;
-  timer: NodeJS.Timeout | undefined;
-}
 
 interface Partition {
   readonly topic: string;
   readonly partition: number;
   readonly key: string;
   readonly topicJson: string;
-  temp: Temp | undefined;
+  temp: TempRange | undefined;
   /**
    * The stored position as this store last saw it (read, or published itself), so that a write
    * after a rotation need not list the claims again. Only a shortcut: publishing checks atomically.
@@ -64,12 +45,6 @@ interface Partition {
   /** A timed publish that failed (fenced, disk full): thrown by the partition's next write or flush. */
   error: SluiceError | undefined;
 }
-
-/** Kafka's legal topic names (also safe as directory names), less the store's own `.sluice`. */
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
-/** A map-mode table: a directory name, and the same rule as the SQL stores' table names. */
-const TABLE = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
-const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
 
 export class JsonlStore implements SinkStore {
   readonly description: string;
@@ -107,35 +82,18 @@ export class JsonlStore implements SinkStore {
 
   private async openDir(): Promise<void> {
     const l = this.layout;
-    const work = path.join(l.tmpRoot, `${HOST}+${process.pid}+${randomBytes(4).toString('hex')}`);
+    const work = path.join(l.tmpRoot, workDirName());
     try {
       await this.dirs.ensure(l.tmpRoot);
       await this.dirs.ensure(l.claimsRoot);
       await mkdir(work);
       await l.checkMode(work);
-      await this.removeDeadTemps();
+      await removeDeadTemps(l.tmpRoot);
     } catch (err) {
       await rm(work, { recursive: true, force: true }).catch(() => {});
       throw fsError(this.description, `cannot open ${l.dir}`, err);
     }
     this.work = work;
-  }
-
-  /**
-   * Temp directories of processes that died (kill -9, power loss) hold only unpublished data: gone.
-   * Another live process may write in the same directory (a second sink of the group), so a temp
-   * directory goes only when its process is gone: same host name and no process with its pid. A pid
-   * reused by an unrelated process keeps a dead directory until a later open; a directory shared
-   * across machines keeps other hosts' directories (remove them by hand when those sinks are down).
-   */
-  private async removeDeadTemps(): Promise<void> {
-    for (const name of await readdir(this.layout.tmpRoot)) {
-      const m = /^(.+)\+(\d+)\+[0-9a-f]+$/.exec(name);
-      if (!m || m[1] !== HOST) continue;
-      const pid = Number(m[2]);
-      if (pid === process.pid || pidAlive(pid)) continue;
-      await rm(path.join(this.layout.tmpRoot, name), { recursive: true, force: true }).catch(() => {});
-    }
   }
 
   /**
@@ -166,10 +124,15 @@ export class JsonlStore implements SinkStore {
    */
   async write(_groupId: string, parts: readonly PartitionWrite[]): Promise<void> {
     this.opened();
-    const ps = parts.map((part) => this.checkPart(part));
+    const ps = parts.map((part) => {
+      checkWrite(this.description, part);
+      return this.partition(part.topic, part.partition);
+    });
     const keys = ps.map((p) => p.key);
     if (new Set(keys).size !== keys.length)
-      throw invalid(this.description, 'two parts of one write name the same partition');
+      throw new SinkError(this.description, 'two parts of one write name the same partition', {
+        code: 'SINK_INVALID_WRITE',
+      });
     await this.locked(keys, async () => {
       // Every part's fencing first, so a fenced write leaves all of them as they were.
       for (let i = 0; i < parts.length; i++) await this.admit(ps[i]!, parts[i]!);
@@ -227,8 +190,8 @@ export class JsonlStore implements SinkStore {
     }
   }
 
-  private begin(p: Partition, key: number | undefined, from: number): Temp {
-    const t: Temp = { key, from, next: from, records: 0, bytes: 0, files: new Map(), timer: undefined };
+  private begin(p: Partition, key: number | undefined, from: number): TempRange {
+    const t = new TempRange(key, from, (group) => path.join(this.work!, `${++this.seq}-${group}.jsonl`));
     t.timer = setTimeout(() => this.publishOnTime(p, t), this.rotate.ms);
     t.timer.unref();
     return t;
@@ -239,7 +202,7 @@ export class JsonlStore implements SinkStore {
    * alone still gets a file). One write call per file per batch: lines are joined into one string.
    * Returns the index of the first record not written.
    */
-  private async fill(p: Partition, t: Temp, recs: readonly SinkRecord[], i: number): Promise<number> {
+  private async fill(p: Partition, t: TempRange, recs: readonly SinkRecord[], i: number): Promise<number> {
     const end = Math.min(recs.length, i + this.rotate.records - t.records);
     const room = this.rotate.bytes - t.bytes;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes exactly only once the limit is near.
@@ -278,30 +241,10 @@ export class JsonlStore implements SinkStore {
     return j;
   }
 
-  /**
-   * Appends `s` to the temp file of `group`. The write itself runs behind: put returns once it is
-   * started, so the next batch is encoded while the kernel copies this one, and its failure (a
-   * full disk) is thrown by the partition's next write or publish. Nothing is lost by this: what a
-   * temp file holds is not stored until it is published, and publishing waits for every write. A
-   * failure discards the partition's temp file: none of it is stored.
-   */
-  private async put(p: Partition, t: Temp, group: string, s: string): Promise<void> {
+  /** Appends to a temp file; a failure discards the partition's temp files: none of it is stored. */
+  private async put(p: Partition, t: TempRange, group: string, s: string): Promise<void> {
     try {
-      let f = t.files.get(group);
-      if (!f) {
-        const file = path.join(this.work!, `${++this.seq}-${group}.jsonl`);
-        f = { path: file, handle: await open(file, 'wx'), bytes: 0, pending: undefined, failed: undefined };
-        t.files.set(group, f);
-      }
-      await settled(f);
-      const buf = Buffer.from(s, 'utf8');
-      const file = f;
-      const at = f.bytes;
-      f.bytes += buf.length;
-      t.bytes += buf.length;
-      f.pending = writeAll(file.handle, buf, at).catch((err: unknown) => {
-        file.failed = err;
-      });
+      await t.append(group, s);
     } catch (err) {
       await this.discard(p);
       throw fsError(this.description, `cannot write ${p.topic}-${p.partition} offsets ${t.from}..${t.next - 1}`, err);
@@ -313,22 +256,19 @@ export class JsonlStore implements SinkStore {
     const t = p.temp!;
     p.temp = undefined;
     p.known = undefined;
-    clearTimeout(t.timer);
     const range: Range = { from: t.from, next: t.next };
     const what = `${p.topic}-${p.partition} offsets ${t.from}..${t.next - 1}`;
     let claim: string | undefined;
     try {
       if (t.key !== undefined && t.next === t.key) return; // nothing to store: no lines, the position unmoved
-      for (const f of t.files.values()) await settled(f);
-      if (this.fsync) for (const f of t.files.values()) await f.handle.datasync();
-      const sources = [...t.files].map(([group, f]) => ({ group, path: f.path }));
+      const sources = await t.sync(this.fsync);
       const prep = path.join(this.work!, `claim-${++this.seq}`);
       claim = await this.layout.claim(p.topic, p.partition, t.key, range, sources, prep);
     } catch (err) {
       throw fsError(this.description, `cannot publish ${what}`, err);
     } finally {
       // Published or not, the temp files go: a claim holds its own links to the data.
-      await this.dropFiles(t);
+      await t.drop();
     }
     if (claim === undefined) {
       const found = await this.layout.position(p.topic, p.partition).catch(() => undefined);
@@ -337,12 +277,12 @@ export class JsonlStore implements SinkStore {
     // Stored from here on. Should linking the files into place fail, the next reader of the
     // position (this store's next write included) finishes it.
     await this.guard(`published ${what} but cannot link its files into place`, () =>
-      this.layout.finish(p.topic, p.partition, claim, range, [...t.files.keys()]),
+      this.layout.finish(p.topic, p.partition, claim, range, t.groups),
     );
     p.known = { at: t.next };
   }
 
-  private publishOnTime(p: Partition, t: Temp): void {
+  private publishOnTime(p: Partition, t: TempRange): void {
     void this.locked([p.key], async () => {
       if (p.temp !== t) return;
       try {
@@ -355,18 +295,8 @@ export class JsonlStore implements SinkStore {
 
   private async discard(p: Partition): Promise<void> {
     const t = p.temp;
-    if (!t) return;
     p.temp = undefined;
-    clearTimeout(t.timer);
-    await this.dropFiles(t);
-  }
-
-  private async dropFiles(t: Temp): Promise<void> {
-    for (const f of t.files.values()) {
-      await f.pending;
-      await f.handle.close().catch(() => {});
-      await unlink(f.path).catch(() => {});
-    }
+    await t?.drop();
   }
 
   /** Publishes these partitions' temp files. Throws the first failure (a SinkFencedError: another member published from there first). */
@@ -423,12 +353,7 @@ export class JsonlStore implements SinkStore {
     const key = tpKey(topic, partition);
     let p = this.parts.get(key);
     if (!p) {
-      if (typeof topic !== 'string' || !TOPIC.test(topic) || topic === '.' || topic === '..' || topic === '.sluice') {
-        throw invalid(this.description, `${JSON.stringify(topic)} is not a topic name the store can keep`);
-      }
-      if (!Number.isSafeInteger(partition) || partition < 0) {
-        throw invalid(this.description, `partition ${partition} of ${topic} is not a partition number`);
-      }
+      checkPartition(this.description, topic, partition);
       p = {
         topic,
         partition,
@@ -443,29 +368,8 @@ export class JsonlStore implements SinkStore {
     return p;
   }
 
-  /** The runner's side of the contract: offsets in order, inside expected..next. */
-  private checkPart(part: PartitionWrite): Partition {
-    const p = this.partition(part.topic, part.partition);
-    const { expected, next } = part;
-    const bad = (why: string) => invalid(this.description, `a write of ${p.topic}-${p.partition}: ${why}`);
-    if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) throw bad(`expected ${expected}`);
-    if (!Number.isSafeInteger(next) || next < (expected ?? 0)) throw bad(`next ${next} after expected ${expected}`);
-    let last = expected === undefined ? -1 : expected - 1;
-    for (const { record: r } of part.records) {
-      if (r.offset <= last || r.offset >= next || r.partition !== p.partition || r.topic !== p.topic) {
-        throw bad(`record ${r.topic}-${r.partition} offset ${r.offset} out of order or outside ${expected}..${next}`);
-      }
-      last = r.offset;
-    }
-    return p;
-  }
-
   private table(name: string): string {
-    if (this.tables.has(name)) return name;
-    if (typeof name !== 'string' || !TABLE.test(name)) {
-      throw new ConfigError('table', `map returned table ${JSON.stringify(name)}: expected letters, digits, _ and $`);
-    }
-    this.tables.add(name);
+    if (!this.tables.has(name)) this.tables.add(checkTable(name));
     return name;
   }
 
@@ -493,24 +397,4 @@ export class JsonlStore implements SinkStore {
       throw fsError(this.description, what, err);
     }
   }
-}
-
-/** Waits for the file's write in flight; throws what it failed with. */
-async function settled(f: TempFile): Promise<void> {
-  await f.pending;
-  f.pending = undefined;
-  if (f.failed !== undefined) throw f.failed;
-}
-
-/** Positional writes, looped: a short write (the disk filling up) is followed by its error. */
-async function writeAll(handle: FileHandle, buf: Buffer, at: number): Promise<void> {
-  for (let off = 0; off < buf.length; ) {
-    const { bytesWritten } = await handle.write(buf, off, buf.length - off, at + off);
-    if (bytesWritten <= 0) throw Object.assign(new Error('a write made no progress'), { code: 'EIO' });
-    off += bytesWritten;
-  }
-}
-
-function invalid(store: string, why: string): SinkError {
-  return new SinkError(store, why, { code: 'SINK_INVALID_WRITE' });
 }

@@ -402,6 +402,30 @@ test('a publisher that dies after committing its claim: the next reader of the p
   assert.equal(published(path.join(dir, 't', '0')).length, 1);
 });
 
+test('positions gone (.sluice deleted) while the files stay: a file of the same name is an error, not skipped', async () => {
+  const dir = freshDir();
+  await withStore({ dir }, async (s) => {
+    await s.write('g', [part('t', 0, 0, 10, undefined, (o) => `old${o}`)]);
+  });
+  rmSync(path.join(dir, '.sluice'), { recursive: true });
+  await withStore({ dir }, async (s) => {
+    assert.equal((await s.positions('g', [tp('t', 0)])).size, 0);
+    await s.write('g', [part('t', 0, 0, 10, undefined, (o) => `new${o}`)]);
+    const corrupt = (e: SinkError) =>
+      e instanceof SinkError && e.code === 'SINK_CORRUPT' && /was .*\.sluice deleted/.test(e.message);
+    await assert.rejects(s.flush('g', [tp('t', 0)]), corrupt);
+    // Until someone moves the old file away, the position cannot be read…
+    await assert.rejects(s.positions('g', [tp('t', 0)]), corrupt);
+    rmSync(path.join(dir, 't', '0', '00000000000000000000-00000000000000000009.jsonl'));
+    // …and then the new range's file takes its place.
+    assert.deepEqual(await s.positions('g', [tp('t', 0)]), new Map([[tpKey('t', 0), 10]]));
+  });
+  assert.deepEqual(
+    published(path.join(dir, 't', '0'))[0]!.lines.map((l) => l.value),
+    Array.from({ length: 10 }, (_, i) => `new${i}`),
+  );
+});
+
 test('open() removes temp directories of dead processes, keeps live ones', async () => {
   const dir = freshDir();
   await withStore({ dir }, async () => {});
