@@ -37,9 +37,12 @@
 // end of the chain when it read it) or from its own previous claim's `next`, and the end of the
 // chain moves only by a claim at that end.
 //
-// What breaks it: deleting or editing .sluice/claims (positions go back, records are stored again);
-// two machines sharing the directory over a network file system with colliding host names (see
-// removeDeadTemps in jsonl-files.ts).
+// What breaks it: deleting or editing .sluice/claims (positions go back and records are stored
+// again; a range whose file name is already taken is refused, SINK_CORRUPT, but ranges cut
+// differently are not); a file system whose rename(2) replaces a non-empty directory (POSIX forbids
+// it). What does not: two hosts, or two containers, sharing the directory with one host name make a
+// live writer's temp files look dead (removeDeadTemps in jsonl-files.ts): that writer fails its next
+// publish and is restarted, nothing is stored twice.
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';

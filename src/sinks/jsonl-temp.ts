@@ -22,8 +22,8 @@ export class TempRange {
   private readonly files = new Map<string, TempFile>();
 
   constructor(
-    /** The stored position it continues from: its claim's key; undefined for a partition's first range. */
-    readonly key: number | undefined,
+    /** The stored position it continues from: its claim's key; undefined until a partition's start is stored. */
+    public key: number | undefined,
     readonly from: number,
     /** A fresh path in the store's own tmp directory, for a group's file. */
     private readonly newPath: (group: string) => string,

@@ -5,11 +5,12 @@
 // ends; publishing is a compare-and-set of that position (jsonl-claims.ts has the layout, the
 // protocol, and why two writers can never both publish from the same position).
 //
-// What counts as stored: published files only. A partition's temp file belongs to the process
-// writing it; its records are not stored until published, so a crash loses them from the files and
-// the restarted sink, reading positions from published files, consumes them again: no duplicate,
-// no gap. This is why the runner must flush() partitions it gives up (on revoke, and on close):
-// the next owner starts from what was published.
+// What counts as stored: published files only (and a partition's starting position, stored by its
+// first write). A partition's temp file belongs to the process writing it; its records are not
+// stored until published, so a crash loses them from the files and the restarted sink, reading
+// positions from published files, consumes them again: no duplicate, no gap. This is why the runner
+// must flush() partitions it gives up (on revoke, and on close): the next owner starts from what
+// was published.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type TopicPartition, tpKey } from '../consumer/topic-partition.js';
@@ -162,10 +163,10 @@ export class JsonlStore implements SinkStore {
 
   private async append(p: Partition, part: PartitionWrite): Promise<void> {
     const recs = part.records;
-    if (!p.temp && part.expected !== undefined && part.next === part.expected) return;
+    if (!p.temp && recs.length === 0 && part.next === part.expected) return;
     const before = p.temp;
     let key = part.expected;
-    let from = part.expected ?? recs[0]?.record.offset ?? part.next;
+    let from = key ?? recs[0]?.record.offset ?? part.next;
     let i = 0;
     try {
       for (;;) {
@@ -175,6 +176,7 @@ export class JsonlStore implements SinkStore {
         if (i === recs.length) {
           t.next = part.next;
           if (t.records >= this.rotate.records || t.bytes >= this.rotate.bytes) await this.publish(p);
+          else if (t.key === undefined) await this.claimStart(p, t);
           return;
         }
         // Full before the batch ends: the file covers the positions up to the next record's.
@@ -188,6 +190,27 @@ export class JsonlStore implements SinkStore {
       if (p.temp !== before) await this.discard(p);
       throw err;
     }
+  }
+
+  /**
+   * A partition's first write stores where it starts, at once (an empty range), so the write never
+   * returns with no stored position: the runner commits offsets to Kafka once a write returns, and
+   * a sink restarted after a crash that found no position would start from that commit, past
+   * records never published.
+   */
+  private async claimStart(p: Partition, t: TempRange): Promise<void> {
+    const range: Range = { from: t.from, next: t.from };
+    const claim = await this.guard(`cannot store where ${p.topic}-${p.partition} starts`, async () => {
+      const prep = path.join(this.work!, `claim-${++this.seq}`);
+      const c = await this.layout.claim(p.topic, p.partition, undefined, range, [], prep);
+      if (c !== undefined) await this.layout.finish(p.topic, p.partition, c, range, []);
+      return c;
+    });
+    if (claim === undefined) {
+      const found = await this.layout.position(p.topic, p.partition).catch(() => undefined);
+      throw new SinkFencedError(this.description, p.topic, p.partition, undefined, found);
+    }
+    t.key = t.from;
   }
 
   private begin(p: Partition, key: number | undefined, from: number): TempRange {

@@ -249,6 +249,25 @@ test('positions move with empty writes and offset gaps; a file covers positions,
   });
 });
 
+test("the first write stores a position at once: a crash before any file is published resumes there, not at Kafka's committed offset", async () => {
+  const dir = freshDir();
+  const crashed = new JsonlStore({ dir });
+  await crashed.open();
+  // The runner commits offsets to Kafka once a write returns. Were the store to keep no position
+  // until its first file is published, a crash now would make the restarted sink start from that
+  // commit (past 10..109) and those records would never be stored.
+  await crashed.write('g', [part('t', 0, 10, 110, undefined)]);
+  // "kill -9": the store is never flushed nor closed.
+  await withStore({ dir }, async (s) => {
+    assert.deepEqual(await s.positions('g', [tp('t', 0)]), new Map([[tpKey('t', 0), 10]]));
+    await s.write('g', [part('t', 0, 10, 110, 10)]);
+  });
+  assert.deepEqual(
+    publishedOffsets(dir, 't', 0),
+    Array.from({ length: 100 }, (_, i) => 10 + i),
+  );
+});
+
 test('two stores publishing from the same position: exactly one wins, the loser is fenced and stores nothing', async () => {
   const dir = freshDir();
   const a = new JsonlStore({ dir });
@@ -258,9 +277,15 @@ test('two stores publishing from the same position: exactly one wins, the loser 
   try {
     assert.equal((await a.positions('g', [tp('t', 0)])).size, 0);
     assert.equal((await b.positions('g', [tp('t', 0)])).size, 0);
-    // Both read "no position" and write from there: different ranges from the same start.
+    // Both read "no position": the first to write stores its start at once, the other is fenced.
     await a.write('g', [part('t', 0, 0, 100, undefined, (o) => `a${o}`)]);
-    await b.write('g', [part('t', 0, 0, 50, undefined, (o) => `b${o}`)]);
+    await assert.rejects(b.write('g', [part('t', 0, 0, 50, undefined, (o) => `b${o}`)]), (e: SinkFencedError) => {
+      assert.ok(e instanceof SinkFencedError);
+      assert.equal(e.found, 0);
+      return true;
+    });
+    // Both from position 0 now: different ranges from the same start, one publish wins.
+    await b.write('g', [part('t', 0, 0, 50, 0, (o) => `b${o}`)]);
     await a.flush('g', [tp('t', 0)]);
     await assert.rejects(b.flush('g', [tp('t', 0)]), (e: SinkFencedError) => {
       assert.ok(e instanceof SinkFencedError);
