@@ -110,6 +110,8 @@ export { BatchTooLargeError, CorruptRecordError, UnsupportedRecordFormatError } 
 // Sinks: Kafka into SQLite, PostgreSQL or JSONL, exactly once
 export type { MapFunction, ValueDecoder } from './sinks/decode.js';
 export { SinkDecodeError, SinkError, SinkFencedError } from './sinks/errors.js';
+export { JsonlStore } from './sinks/jsonl.js';
+export type { JsonlStoreOptions } from './sinks/jsonl-options.js';
 export { PostgresStore } from './sinks/postgres.js';
 export type { PostgresStoreOptions } from './sinks/postgres-options.js';
 export { runSink, type SinkRunOptions } from './sinks/runner.js';

@@ -148,7 +148,11 @@ export async function runSink(options: SinkRunOptions): Promise<void> {
     },
     onPartitionsRevoked: async (ps) => {
       // Before the next owner reads positions: make what we wrote visible (JSONL publishes its files).
-      if (ps.length) await store.flush(groupId, ps);
+      // Fenced here means another member stored those records first: nothing is lost.
+      if (ps.length)
+        await store.flush(groupId, ps).catch((err: unknown) => {
+          if (!(err instanceof SinkFencedError)) throw err;
+        });
       for (const p of ps) expected.delete(tpKey(p.topic, p.partition));
       await user.onPartitionsRevoked?.(ps);
     },
