@@ -2,7 +2,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from '../cluster/options.js';
 import { ConfigError } from '../errors.js';
 import { kafkaError } from '../protocol/errors.js';
-import { DescribeCluster } from '../protocol/generated/index.js';
+import { DescribeCluster } from '../protocol/generated/describe-cluster.js';
 import { alterConfigs, describeConfigs } from './configs.js';
 import { deleteGroups, describeGroups, listGroups } from './groups.js';
 import { alterGroupOffsets, deleteGroupOffsets, groupLag, listGroupOffsets, listOffsets } from './offsets.js';

@@ -5,13 +5,12 @@ import {
   ConsumerGroupDescribe,
   type ConsumerGroupDescribeResponseAssignment,
   type ConsumerGroupDescribeResponseDescribedGroup,
-  DeleteGroups,
-  DescribeGroups,
-  type DescribeGroupsResponseDescribedGroup,
-  decodeConsumerProtocolAssignmentVersioned,
-  decodeConsumerProtocolSubscriptionVersioned,
-  ListGroups,
-} from '../protocol/generated/index.js';
+} from '../protocol/generated/consumer-group-describe.js';
+import { decodeConsumerProtocolAssignmentVersioned } from '../protocol/generated/consumer-protocol-assignment.js';
+import { decodeConsumerProtocolSubscriptionVersioned } from '../protocol/generated/consumer-protocol-subscription.js';
+import { DeleteGroups } from '../protocol/generated/delete-groups.js';
+import { DescribeGroups, type DescribeGroupsResponseDescribedGroup } from '../protocol/generated/describe-groups.js';
+import { ListGroups } from '../protocol/generated/list-groups.js';
 import { Reader } from '../protocol/reader.js';
 import { type CallOptions, type ItemAnswers, perItem } from './per-item.js';
 import type { GroupDescription, GroupMember, GroupType, ListedGroup, TopicPartition } from './types.js';

@@ -3,7 +3,7 @@ import type { Connection } from '../network/connection.js';
 import { ClientClosedError, ConnectionError, RequestTimeoutError } from '../network/errors.js';
 import { checkTimeout } from '../network/timeouts.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
-import { Metadata } from '../protocol/generated/index.js';
+import { Metadata } from '../protocol/generated/metadata.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { BrokerPool, type ConnectionPurpose } from './brokers.js';
 import { Coordinators, type CoordinatorType } from './coordinators.js';

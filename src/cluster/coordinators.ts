@@ -1,7 +1,7 @@
 import type { Connection } from '../network/connection.js';
 import { ConnectionError, invalidAddress } from '../network/errors.js';
 import { kafkaError } from '../protocol/errors.js';
-import { FindCoordinator } from '../protocol/generated/index.js';
+import { FindCoordinator } from '../protocol/generated/find-coordinator.js';
 import type { ConnectionPurpose } from './brokers.js';
 import type { Cluster } from './cluster.js';
 import type { BrokerAddress } from './options.js';

@@ -1,5 +1,5 @@
 import { type KafkaError, kafkaError } from '../protocol/errors.js';
-import { ListOffsets } from '../protocol/generated/index.js';
+import { ListOffsets } from '../protocol/generated/list-offsets.js';
 import type { Cluster, RetryOptions } from './cluster.js';
 
 /** Special ListOffsets timestamps (ListOffsetsRequest.java). */

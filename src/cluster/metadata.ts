@@ -1,5 +1,5 @@
 import { invalidAddress } from '../network/errors.js';
-import type { MetadataResponse } from '../protocol/generated/index.js';
+import type { MetadataResponse } from '../protocol/generated/metadata.js';
 
 export interface BrokerInfo {
   nodeId: number;

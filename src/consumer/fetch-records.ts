@@ -1,4 +1,4 @@
-import type { FetchResponseAbortedTransaction } from '../protocol/generated/index.js';
+import type { FetchResponseAbortedTransaction } from '../protocol/generated/fetch.js';
 import { type BatchCursor, RecordBatchReader } from '../protocol/records/decode.js';
 import { CorruptRecordError } from '../protocol/records/errors.js';
 import type { ConsumerRecord } from './record.js';

@@ -1,4 +1,4 @@
-import type { FetchRequestFetchTopic } from '../protocol/generated/index.js';
+import type { FetchRequestFetchTopic } from '../protocol/generated/fetch.js';
 
 /** What the fetcher asks of one partition; compared field by field to build incremental requests. */
 export interface SessionPartition {

@@ -1,7 +1,7 @@
 import { backoffDelay, sleep } from '../cluster/backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
-import { Fetch, type FetchResponsePartitionData } from '../protocol/generated/index.js';
+import { Fetch, type FetchResponsePartitionData } from '../protocol/generated/fetch.js';
 import { ZERO_UUID } from '../protocol/reader.js';
 import { partitionBackoff, RETRY_PARTITION, scanFetched } from './fetch-errors.js';
 import { FetchSession, type SessionPartition, toForgotten, toTopics } from './fetch-session.js';

@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { type KafkaError, kafkaError } from '../protocol/errors.js';
-import { OffsetCommit, OffsetFetch } from '../protocol/generated/index.js';
+import { OffsetCommit } from '../protocol/generated/offset-commit.js';
+import { OffsetFetch } from '../protocol/generated/offset-fetch.js';
 import { ZERO_UUID } from '../protocol/reader.js';
 import { CommitFailedError } from './errors.js';
 import type { CommitIdentity } from './group/membership.js';

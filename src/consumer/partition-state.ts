@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { FetchResponseAbortedTransaction } from '../protocol/generated/index.js';
+import type { FetchResponseAbortedTransaction } from '../protocol/generated/fetch.js';
 import type { ChunkDecoder } from './fetch-records.js';
 import type { ConsumerRecord } from './record.js';
 import { type TopicPartition, tpKey } from './topic-partition.js';

@@ -1,6 +1,6 @@
 import type { ApiDef } from '../protocol/api.js';
 import { kafkaError } from '../protocol/errors.js';
-import { ApiVersions } from '../protocol/generated/index.js';
+import { ApiVersions } from '../protocol/generated/api-versions.js';
 import type { Connection } from './connection.js';
 import { UnsupportedVersionError } from './errors.js';
 

@@ -5,7 +5,7 @@ import type { TopicInfo } from '../cluster/metadata.js';
 import { ConfigError, isRetriable } from '../errors.js';
 import { checkTimeout, timerDelay } from '../network/timeouts.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
-import { InitProducerId } from '../protocol/generated/index.js';
+import { InitProducerId } from '../protocol/generated/init-producer-id.js';
 import { Accumulator } from './accumulator.js';
 import { SendHandle } from './batch.js';
 import {

@@ -16,7 +16,7 @@ import {
   type ProduceRequest,
   type ProduceRequestTopicProduceData,
   type ProduceResponse,
-} from '../protocol/generated/index.js';
+} from '../protocol/generated/produce.js';
 import { ZERO_UUID } from '../protocol/reader.js';
 import type { Accumulator } from './accumulator.js';
 import type { ProducerBatch } from './batch.js';

@@ -16,13 +16,11 @@ import { backoffDelay, sleep } from '../cluster/backoff.js';
 import { TimeoutError } from '../cluster/deadline.js';
 import type { Connection } from '../network/connection.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
-import {
-  AddOffsetsToTxn,
-  AddPartitionsToTxn,
-  EndTxn,
-  InitProducerId,
-  TxnOffsetCommit,
-} from '../protocol/generated/index.js';
+import { AddOffsetsToTxn } from '../protocol/generated/add-offsets-to-txn.js';
+import { AddPartitionsToTxn } from '../protocol/generated/add-partitions-to-txn.js';
+import { EndTxn } from '../protocol/generated/end-txn.js';
+import { InitProducerId } from '../protocol/generated/init-producer-id.js';
+import { TxnOffsetCommit } from '../protocol/generated/txn-offset-commit.js';
 import { ZERO_UUID } from '../protocol/reader.js';
 import { ProducerFencedError, ProducerStateError, TransactionAbortRequiredError } from './errors.js';
 import type { PartitionQueue } from './partition-queue.js';

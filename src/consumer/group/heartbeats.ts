@@ -1,6 +1,6 @@
 import { backoffDelay } from '../../cluster/backoff.js';
 import { kafkaError } from '../../protocol/errors.js';
-import { Heartbeat } from '../../protocol/generated/index.js';
+import { Heartbeat } from '../../protocol/generated/heartbeat.js';
 import type { ClassicGroupMember } from './classic.js';
 import { classifyGroupError } from './errors.js';
 

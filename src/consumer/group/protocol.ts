@@ -1,9 +1,11 @@
 import {
   decodeConsumerProtocolAssignmentVersioned,
-  decodeConsumerProtocolSubscriptionVersioned,
   encodeConsumerProtocolAssignmentVersioned,
+} from '../../protocol/generated/consumer-protocol-assignment.js';
+import {
+  decodeConsumerProtocolSubscriptionVersioned,
   encodeConsumerProtocolSubscriptionVersioned,
-} from '../../protocol/generated/index.js';
+} from '../../protocol/generated/consumer-protocol-subscription.js';
 import { Reader } from '../../protocol/reader.js';
 import { Writer } from '../../protocol/writer.js';
 import type { MemberSubscription, TopicPartitions } from '../assignors/types.js';

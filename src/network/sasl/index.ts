@@ -1,5 +1,6 @@
 import { kafkaError } from '../../protocol/errors.js';
-import { SaslAuthenticate, SaslHandshake } from '../../protocol/generated/index.js';
+import { SaslAuthenticate } from '../../protocol/generated/sasl-authenticate.js';
+import { SaslHandshake } from '../../protocol/generated/sasl-handshake.js';
 import type { Connection } from '../connection.js';
 import { AuthenticationError } from '../errors.js';
 import { type OAuthBearerOptions, oauthBearerMechanism } from './oauthbearer.js';
