@@ -4,7 +4,7 @@
 // unchanged.
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '../errors.js';
-import { checkKnownOptions } from '../processing/dead-letter.js';
+import { checkIdentifier, checkStoreOptions } from './store-options.js';
 import type { SinkMode } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -69,31 +69,11 @@ const KNOWN = new Set([
   'applicationName',
 ]);
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
-
-/** A table, column or schema name: letters, digits, `_` and `$` (quoted anyway when used). */
-export function checkIdentifier(option: string, name: unknown): string {
-  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
-    throw new ConfigError(option, `expected a table or column name (letters, digits, _ and $), got ${String(name)}`);
-  }
-  return name;
-}
-
-/** A checked identifier, double-quoted: keeps its case and may be a keyword ("offset", "timestamp"). */
-export function quote(name: string): string {
-  return `"${name}"`;
-}
+export { checkIdentifier, quote } from './store-options.js';
 
 export function checkPostgresOptions(options: PostgresStoreOptions): ResolvedPostgresOptions {
-  checkKnownOptions(options ?? {}, KNOWN, 'PostgresStore');
+  const { mode, table, offsetsTable } = checkStoreOptions('PostgresStore', options, [...KNOWN]);
   const o = options ?? {};
-  const mode = o.mode ?? 'append';
-  if (mode !== 'append' && mode !== 'upsert' && mode !== 'map') {
-    throw new ConfigError('mode', `expected 'append', 'upsert' or 'map', got ${String(mode)}`);
-  }
-  const table = checkIdentifier('table', o.table ?? (mode === 'upsert' ? 'sluice_latest' : 'sluice_records'));
-  const offsetsTable = checkIdentifier('offsetsTable', o.offsetsTable ?? 'sluice_offsets');
-  if (table === offsetsTable) throw new ConfigError('table', 'must differ from offsetsTable');
   const schema = o.schema === undefined ? undefined : checkIdentifier('schema', o.schema);
   const appendMethod = o.appendMethod ?? 'auto';
   if (appendMethod !== 'auto' && appendMethod !== 'copy' && appendMethod !== 'insert') {

@@ -12,9 +12,10 @@ import { assertExactlyOnce, crashLoop, rebalanceRun } from './fixtures/crash-loo
 
 const env = testEnv();
 
-test('PostgreSQL sink killed 50 times mid-run: every record stored exactly once', { timeout: 400000 }, async () => {
+/** Reads what a sink stored in `database` of the shared server. */
+async function probe(name: string) {
   const pg = await sharedPostgres();
-  const url = await pg.createDatabase(uniqueName('crash').replaceAll('-', '_'));
+  const url = await pg.createDatabase(uniqueName(name).replaceAll('-', '_'));
   const database = new URL(url).pathname.slice(1);
   const rows = async (sql: string) => {
     try {
@@ -23,15 +24,19 @@ test('PostgreSQL sink killed 50 times mid-run: every record stored exactly once'
       return []; // the table is not there yet
     }
   };
-  const line = await crashLoop({
-    env,
-    store: { kind: 'postgres', options: { url } },
+  return {
+    url,
     stored: async () =>
       (await rows('SELECT partition, "offset" FROM sluice_records')).map(
         (r) => [Number(r.partition), Number(r.offset)] as [number, number],
       ),
     count: async () => Number((await rows('SELECT count(*) AS n FROM sluice_records'))[0]?.n ?? 0),
-  });
+  };
+}
+
+test('PostgreSQL sink killed 50 times mid-run: every record stored exactly once', { timeout: 400000 }, async () => {
+  const { url, stored, count } = await probe('crash');
+  const line = await crashLoop({ env, store: { kind: 'postgres', options: { url } }, stored, count });
   console.log(`# postgres: ${line}`);
 });
 
@@ -110,24 +115,7 @@ test('PostgreSQL stopped mid-run and started again: the sink waits, retries and 
 test('PostgreSQL sink: a second sink process joins, then leaves, mid-run: every record stored exactly once', {
   timeout: 200000,
 }, async () => {
-  const pg = await sharedPostgres();
-  const url = await pg.createDatabase(uniqueName('rebalance').replaceAll('-', '_'));
-  const database = new URL(url).pathname.slice(1);
-  const rows = async (sql: string) => {
-    try {
-      return await pg.query(sql, [], database);
-    } catch {
-      return [];
-    }
-  };
-  const line = await rebalanceRun({
-    env,
-    store: { kind: 'postgres', options: { url } },
-    stored: async () =>
-      (await rows('SELECT partition, "offset" FROM sluice_records')).map(
-        (r) => [Number(r.partition), Number(r.offset)] as [number, number],
-      ),
-    count: async () => Number((await rows('SELECT count(*) AS n FROM sluice_records'))[0]?.n ?? 0),
-  });
+  const { url, stored, count } = await probe('rebalance');
+  const line = await rebalanceRun({ env, store: { kind: 'postgres', options: { url } }, stored, count });
   console.log(`# postgres rebalance: ${line}`);
 });
