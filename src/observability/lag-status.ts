@@ -6,18 +6,22 @@
 // was. OffsetFetch gives no commit time, so we tell them apart by what DescribeGroups does give: a
 // partition nobody owns is STOP, one with an owner is STALL. The rules, in order (first match wins):
 //
-//   1. ERR   the latest sample has no committed offset while the log has records (logEndOffset > 0),
-//            or between two samples the committed offset or the log end offset went backwards
-//            (a reset, a rewind, a recreated topic: lag figures over the window mean nothing).
+//   1. ERR   between two samples the committed offset went backwards or disappeared, or the log
+//            end offset went backwards (a reset, a rewind, deleted offsets, a recreated topic: lag
+//            figures over the window mean nothing); or the latest sample has no committed offset,
+//            the log has records (logEndOffset > 0) and nobody owns the partition (missing).
 //   2. —     fewer than 2 samples: not evaluated (status null); one sample says nothing about motion.
 //   3. OK    lag was 0 in some sample of the window (the consumer caught up at least once), or the
 //            latest sample has no commit and an empty log.
-//   4. STOP  the committed offset did not change over the window, lag > 0 throughout, and nobody owns
+//   4.       no commit in the latest sample, but an owner (a consumer that started at the log end
+//            commits only once it has processed a record): STALL if the log end grew over the
+//            window (records arrive, nothing is committed), else OK.
+//   5. STOP  the committed offset did not change over the window, lag > 0 throughout, and nobody owns
 //            the partition in the latest sample: no consumer is working on it.
-//   5. STALL same, but a member owns the partition: it is assigned and not making progress.
-//   6. WARN  the committed offset moved, but lag never decreased from one sample to the next: the
+//   6. STALL same, but a member owns the partition: it is assigned and not making progress.
+//   7. WARN  the committed offset moved, but lag never decreased from one sample to the next: the
 //            consumer works but does not keep up.
-//   7. OK    otherwise (the committed offset moved and lag went down at least once).
+//   8. OK    otherwise (the committed offset moved and lag went down at least once).
 //
 // A group's status is its worst partition's (OK < WARN < STALL < STOP < ERR); null while no partition
 // could be evaluated.
@@ -53,8 +57,8 @@ export function sampleLag(s: OffsetSample): number | null {
 export function evaluatePartition(samples: readonly OffsetSample[]): PartitionVerdict {
   const last = samples[samples.length - 1];
   if (!last) return { status: null, reason: 'no samples' };
-  if (last.committedOffset === null && last.logEndOffset > 0) {
-    return { status: 'ERR', reason: 'no committed offset' };
+  if (last.committedOffset === null && last.logEndOffset > 0 && last.owner === null) {
+    return { status: 'ERR', reason: 'no committed offset and no owner' };
   }
   for (let i = 1; i < samples.length; i++) {
     const prev = samples[i - 1]!;
@@ -65,7 +69,12 @@ export function evaluatePartition(samples: readonly OffsetSample[]): PartitionVe
     if (cur.logEndOffset < prev.logEndOffset) return { status: 'ERR', reason: 'log end offset went backwards' };
   }
   if (samples.length < 2) return { status: null, reason: 'one sample: status needs at least 2' };
-  if (last.committedOffset === null) return { status: 'OK', reason: 'empty partition, nothing to commit' };
+  if (last.committedOffset === null) {
+    if (last.logEndOffset === 0) return { status: 'OK', reason: 'empty partition, nothing to commit' };
+    return last.logEndOffset > samples[0]!.logEndOffset
+      ? { status: 'STALL', reason: 'owned, records arriving, nothing committed' }
+      : { status: 'OK', reason: 'owned, no commit yet, no new records' };
+  }
 
   const lags = samples.map(sampleLag);
   if (lags.some((l) => l === 0)) return { status: 'OK', reason: 'caught up within the window' };

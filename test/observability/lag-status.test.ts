@@ -194,10 +194,40 @@ const cases: Array<{
     owner: null,
     want: 'OK',
   },
-  // ERR
-  { name: 'no commit, log has records', points: [[null, 10]], want: 'ERR' },
+  // Owned, never committed (a consumer that started at the log end commits once it processed a record)
   {
-    name: 'no commit over the window',
+    name: 'owned, no commit, no new records',
+    points: [
+      [null, 10],
+      [null, 10],
+      [null, 10],
+    ],
+    want: 'OK',
+  },
+  {
+    name: 'owned, no commit, records arriving',
+    points: [
+      [null, 10],
+      [null, 15],
+      [null, 20],
+    ],
+    want: 'STALL',
+  },
+  { name: 'owned, no commit, one sample', points: [[null, 10]], want: null },
+  // ERR
+  { name: 'no commit, log has records, no owner', points: [[null, 10]], owner: null, want: 'ERR' },
+  {
+    name: 'owner left a never-committed partition',
+    points: [
+      [null, 10],
+      [null, 10],
+    ],
+    owner: ['c1/h', null],
+    want: 'ERR',
+  },
+  {
+    name: 'no commit over the window, no owner',
+    owner: null,
     points: [
       [null, 10],
       [null, 20],
