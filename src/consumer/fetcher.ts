@@ -362,24 +362,31 @@ export class Fetcher {
       }
     }
     this.buffered += frame.bytes;
-    if (consumerFetchChannel.hasSubscribers) this.publishFetch(nodeId, fetchMs, res.responses, useIds);
+    if (consumerFetchChannel.hasSubscribers) this.publishFetch(nodeId, fetchMs, res.responses, byKey, useIds);
     if (refresh) await this.cluster.refreshMetadata({ signal: this.abort.signal }).catch(() => {});
     return frame.pending > 0;
   }
 
+  /** Each answered partition's high watermark and, after applying the answer, its fetch position. */
   private publishFetch(
     broker: number,
     durationMs: number,
     responses: FetchResponse['responses'],
+    byKey: Map<string, PartitionState>,
     useIds: boolean,
   ): void {
     const partitions: ConsumerFetchEvent['partitions'] = [];
     for (const t of responses) {
-      const topic = useIds ? this.cluster.metadata.topicNamesById.get(t.topicId) : t.topic;
-      if (topic === undefined) continue;
+      const id = useIds ? t.topicId : t.topic;
       for (const p of t.partitions) {
-        if (p.highWatermark >= 0n)
-          partitions.push({ topic, partition: p.partitionIndex, highWatermark: Number(p.highWatermark) });
+        const state = byKey.get(`${id}\u0000${p.partitionIndex}`);
+        if (!state || p.highWatermark < 0n) continue;
+        partitions.push({
+          topic: state.topic,
+          partition: state.partition,
+          highWatermark: Number(p.highWatermark),
+          position: state.position,
+        });
       }
     }
     consumerFetchChannel.publish({

@@ -33,8 +33,11 @@ export interface ConsumerFetchEvent {
   broker: number;
   /** Request to response, including the time the broker parked it (fetch.max.wait.ms). */
   durationMs: number;
-  /** The high watermark of each partition the response answered for. */
-  partitions: Array<{ topic: string; partition: number; highWatermark: number }>;
+  /**
+   * Each partition the response answered for: its high watermark, and the consumer's fetch position
+   * once the answer was applied (the next offset it will fetch; -1 while unknown).
+   */
+  partitions: Array<{ topic: string; partition: number; highWatermark: number; position: number }>;
 }
 
 export const consumerFetchChannel = diagnostics_channel.channel('sluice:consumer:fetch');

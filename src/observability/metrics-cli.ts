@@ -1,7 +1,6 @@
 // What `sluice consume` and `sluice sink` call to offer `--metrics-port`: the option, and starting
 // the endpoint for their consumer. prom-client is loaded only when the option is used.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { Consumer } from '../consumer/consumer.js';
 
 /** Adds `--metrics-port <port>` (and `--metrics-host`) to a command. */
 export function addMetricsOption(command: Command): Command {
@@ -25,18 +24,18 @@ export interface ConsumerMetricsHandle {
 }
 
 /**
- * Serves the consumer's metrics on `port` (see metrics.ts for the list). `clientId`: the consumer's
- * client id, so only its events count when several consumers share the process.
+ * Serves Prometheus metrics of the process's consumers on `port` (see metrics.ts for the list); start
+ * it before the consumer so that its first rebalance and fetches count. `clientId`: count only the
+ * consumer with this client id, when several share the process.
  */
 export async function startConsumerMetrics(
   port: number,
-  consumer: Consumer,
   opts: { host?: string; clientId?: string } = {},
 ): Promise<ConsumerMetricsHandle> {
   const { Registry } = await import('prom-client');
   const { instrumentConsumer, startMetricsServer } = await import('./metrics.js');
   const registry = new Registry();
-  const stop = instrumentConsumer(consumer, registry, { clientId: opts.clientId });
+  const stop = instrumentConsumer(registry, { clientId: opts.clientId });
   try {
     const server = await startMetricsServer({ port, host: opts.host, registry });
     return {

@@ -1,10 +1,9 @@
 // Prometheus metrics for a consumer (docs/lag-and-metrics.md), built with prom-client. The numbers
-// come from the consumer's diagnostics channels (channels.ts) and, for lag, from its public
-// `assignment()` and `position()`: instrumenting changes nothing in how the consumer behaves, and
-// costs nothing until a registry is attached.
+// come only from the consumer's diagnostics channels (channels.ts), so a consumer made elsewhere
+// (runSink's, say) can be instrumented without a reference to it; instrumenting changes nothing in
+// how the consumer behaves, and costs nothing until a registry is attached.
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Consumer } from '../consumer/consumer.js';
 import {
   type ConsumerCommitEvent,
   type ConsumerErrorEvent,
@@ -26,7 +25,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export interface InstrumentOptions {
   /**
    * Count only events of consumers with this client id. Without it, every consumer in the process
-   * counts (the channels are process-wide); lag is always that of `consumer`.
+   * counts (the channels are process-wide).
    */
   clientId?: string;
 }
@@ -37,14 +36,14 @@ export interface InstrumentOptions {
  *
  * - `sluice_records_consumed_total{topic}`, `sluice_bytes_consumed_total{topic}` (key + value bytes):
  *   records decoded for delivery to the application.
- * - `sluice_consumer_lag{topic,partition}`: high watermark of the last fetch − the fetch position, for
- *   each assigned partition (as Java's records-lag), read at scrape time.
+ * - `sluice_consumer_lag{topic,partition}`: per partition, its high watermark − the consumer's fetch
+ *   position as of the last Fetch response (as Java's records-lag); dropped when it is revoked or lost.
  * - `sluice_rebalances_total`: assignments received (one per completed rebalance).
  * - `sluice_commit_latency_seconds`, `sluice_fetch_latency_seconds`: histograms; a fetch's time
  *   includes the time the broker parked it waiting for data (fetch.max.wait.ms).
  * - `sluice_errors_total{code,source}`: errors met, retried or not, by stable code.
  */
-export function instrumentConsumer(consumer: Consumer, registry: Registry, opts: InstrumentOptions = {}): () => void {
+export function instrumentConsumer(registry: Registry, opts: InstrumentOptions = {}): () => void {
   const mine = (e: { clientId: string }) => opts.clientId === undefined || e.clientId === opts.clientId;
   const records = new Counter({
     name: 'sluice_records_consumed_total',
@@ -81,27 +80,11 @@ export function instrumentConsumer(consumer: Consumer, registry: Registry, opts:
     labelNames: ['code', 'source'],
     registers: [registry],
   });
-  // The last high watermark seen per partition, for the lag gauge.
-  const highWatermarks = new Map<string, number>();
-  new Gauge({
+  const lag = new Gauge({
     name: 'sluice_consumer_lag',
-    help: 'High watermark of the last fetch minus the fetch position, per assigned partition',
+    help: 'High watermark minus the fetch position, per partition, as of the last Fetch response',
     labelNames: ['topic', 'partition'],
     registers: [registry],
-    collect() {
-      this.reset();
-      for (const { topic, partition } of consumer.assignment()) {
-        const hw = highWatermarks.get(`${topic}\u0000${partition}`);
-        let position: number;
-        try {
-          position = consumer.position(topic, partition);
-        } catch {
-          continue; // revoked between assignment() and position()
-        }
-        if (hw === undefined || position < 0) continue;
-        this.set({ topic, partition: String(partition) }, Math.max(0, hw - position));
-      }
-    },
   });
 
   const handlers: Array<[string, (message: unknown) => void]> = [
@@ -120,7 +103,11 @@ export function instrumentConsumer(consumer: Consumer, registry: Registry, opts:
         const e = m as ConsumerFetchEvent;
         if (!mine(e)) return;
         fetchLatency.observe(e.durationMs / 1000);
-        for (const p of e.partitions) highWatermarks.set(`${p.topic}\u0000${p.partition}`, p.highWatermark);
+        for (const p of e.partitions) {
+          if (p.position >= 0) {
+            lag.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, p.highWatermark - p.position));
+          }
+        }
       },
     ],
     [
@@ -134,7 +121,9 @@ export function instrumentConsumer(consumer: Consumer, registry: Registry, opts:
       consumerRebalanceChannel.name as string,
       (m) => {
         const e = m as ConsumerRebalanceEvent;
-        if (mine(e) && e.kind === 'assigned') rebalances.inc();
+        if (!mine(e)) return;
+        if (e.kind === 'assigned') rebalances.inc();
+        else for (const p of e.partitions) lag.remove({ topic: p.topic, partition: String(p.partition) });
       },
     ],
     [

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import type { Consumer } from '../../src/consumer/consumer.js';
-import { Consumer as RealConsumer } from '../../src/consumer/consumer.js';
+import { Consumer } from '../../src/consumer/consumer.js';
 import { ConfigError } from '../../src/errors.js';
-import { consumerFetchChannel, publishConsumerError } from '../../src/observability/channels.js';
+import {
+  consumerFetchChannel,
+  consumerRebalanceChannel,
+  publishConsumerError,
+} from '../../src/observability/channels.js';
 import { instrumentConsumer, startMetricsServer } from '../../src/observability/metrics.js';
 import { startConsumerMetrics } from '../../src/observability/metrics-cli.js';
 import { MetricsServerError } from '../../src/observability/metrics-server.js';
@@ -37,14 +40,14 @@ describe('metrics of a consumer against the real broker', () => {
     const total = 600;
     await env.producer.fill(topic, 3, total);
 
-    const consumer = new RealConsumer({
+    const consumer = new Consumer({
       brokers: env.kafka.bootstrap,
       groupId: uniqueName('metrics-group'),
       clientId,
       autoOffsetReset: 'earliest',
       autoCommit: false,
     });
-    const metrics = await startConsumerMetrics(0, consumer, { clientId });
+    const metrics = await startConsumerMetrics(0, { clientId });
     assert.match(metrics.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     consumer.subscribe(topic);
     let seen = 0;
@@ -101,26 +104,17 @@ describe('metrics of a consumer against the real broker', () => {
 });
 
 describe('metrics without a broker', () => {
-  // A stand-in exposing the public surface instrumentConsumer reads.
-  const fake = (position: number) =>
-    ({
-      assignment: () => [
-        { topic: 'orders', partition: 0 },
-        { topic: 'orders', partition: 1 },
-      ],
-      position: (_t: string, p: number) => (p === 0 ? position : -1),
-    }) as unknown as Consumer;
-
-  test('lag is the last high watermark minus the position; errors are counted by code and source', async () => {
+  test('lag per partition from fetches, dropped on revoke; errors counted by code and source; other clients ignored', async () => {
     const registry = new Registry();
-    const stop = instrumentConsumer(fake(4), registry, { clientId: 'me' });
+    const stop = instrumentConsumer(registry, { clientId: 'me' });
     try {
       const fetched = {
         broker: 1,
         durationMs: 12,
         partitions: [
-          { topic: 'orders', partition: 0, highWatermark: 10 },
-          { topic: 'orders', partition: 1, highWatermark: 3 },
+          { topic: 'orders', partition: 0, highWatermark: 10, position: 4 },
+          { topic: 'orders', partition: 1, highWatermark: 3, position: -1 },
+          { topic: 'orders', partition: 2, highWatermark: 7, position: 9 },
         ],
       };
       consumerFetchChannel.publish({ clientId: 'me', ...fetched });
@@ -129,11 +123,14 @@ describe('metrics without a broker', () => {
       publishConsumerError('me', 'fetch', Object.assign(new Error('x'), { code: 'NOT_LEADER_OR_FOLLOWER' }));
       publishConsumerError('me', 'commit', new Error('no code'));
       publishConsumerError('someone-else', 'commit', new Error('not mine'));
-      const families = parseExposition(await registry.metrics());
-      // Partition 1 has no position yet: no lag series for it.
+      let families = parseExposition(await registry.metrics());
+      // Partition 1 has no position yet: no series; a position past the watermark is lag 0.
       assert.deepEqual(
         families.get('sluice_consumer_lag')?.samples.map((s) => [s.labels.partition, s.value]),
-        [['0', 6]],
+        [
+          ['0', 6],
+          ['2', 0],
+        ],
       );
       assert.equal(seriesValue(families, 'sluice_fetch_latency_seconds_count'), 1);
       assert.equal(seriesValue(families, 'sluice_fetch_latency_seconds_sum'), 0.012);
@@ -142,6 +139,20 @@ describe('metrics without a broker', () => {
         2,
       );
       assert.equal(seriesValue(families, 'sluice_errors_total', { code: 'UNKNOWN', source: 'commit' }), 1);
+
+      consumerRebalanceChannel.publish({
+        clientId: 'me',
+        groupId: 'g',
+        kind: 'revoked',
+        partitions: [{ topic: 'orders', partition: 0 }],
+      });
+      consumerRebalanceChannel.publish({ clientId: 'me', groupId: 'g', kind: 'assigned', partitions: [] });
+      families = parseExposition(await registry.metrics());
+      assert.deepEqual(
+        families.get('sluice_consumer_lag')?.samples.map((s) => s.labels.partition),
+        ['2'],
+      );
+      assert.equal(seriesValue(families, 'sluice_rebalances_total'), 1);
     } finally {
       stop();
     }
