@@ -1,6 +1,6 @@
 // `sluice lag` run as a subprocess (the real bin entry) against the real broker; checks its output.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,15 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `sluice <args>`; killed after a generous deadline so a hang fails the test instead of the suite. */
-function sluice(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs `sluice <args>`; killed after a generous deadline so a hang fails the test instead of the
+ * suite. `onStdout` sees the output so far and may signal the child.
+ */
+function sluice(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+  onStdout?: (out: string, child: ChildProcess) => void,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
       cwd: root,
@@ -31,7 +38,10 @@ function sluice(args: string[], extraEnv: Record<string, string> = {}): Promise<
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', reject);
@@ -173,6 +183,26 @@ describe('sluice lag --json', () => {
       [1, 2],
     );
     assert.equal(reports[1]!.groups[0]!.status, 'STOP');
+  });
+
+  test('--watch ends on SIGINT with exit code 0, after printing whole rounds', async () => {
+    const { group } = await setUp();
+    let signalled = false;
+    const run = await sluice(
+      ['lag', group, '--json', '--watch', '-i', '200ms', '-b', env.kafka.bootstrap],
+      {},
+      (out, child) => {
+        if (!signalled && out.includes('\n')) {
+          signalled = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
+    assert.ok(signalled, run.stderr);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.ok(lines.length >= 1);
+    for (const l of lines) assert.equal((JSON.parse(l) as LagReport).groups[0]!.groupId, group);
   });
 
   test('the table names every column', async () => {
