@@ -227,6 +227,10 @@ describe('sluice lag errors', () => {
     const noBrokers = await sluice(['lag', 'g']);
     assert.equal(noBrokers.code, 2);
     assert.match(noBrokers.stderr, /no brokers/);
+    const malformed = await sluice(['lag', 'g', '-b', 'localhost:99999']);
+    assert.equal(malformed.code, 2, malformed.stderr);
+    assert.match(malformed.stderr, /^sluice lag: .*malformed broker address "localhost:99999"/);
+    assert.doesNotMatch(malformed.stderr, /\n\s+at /); // a message, not a stack trace
     for (const bad of [
       ['--interval', 'soon'],
       ['--samples', '0'],

@@ -83,7 +83,14 @@ async function runLag(groupArgs: string[], opts: LagOptions): Promise<number> {
   }
   const { Admin } = await import('../../admin/admin.js');
   const { SampleWindow } = await import('../../observability/lag-status.js');
-  const admin = new Admin({ brokers: parsed.brokers, clientId: 'sluice-lag', defaultApiTimeoutMs: parsed.timeoutMs });
+  let admin: Admin;
+  try {
+    admin = new Admin({ brokers: parsed.brokers, clientId: 'sluice-lag', defaultApiTimeoutMs: parsed.timeoutMs });
+  } catch (err) {
+    // A malformed broker address, an out-of-range timeout: the client's ConfigError says which.
+    process.stderr.write(`sluice lag: ${(err as Error).message}\n`);
+    return exitCodeFor(err);
+  }
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
