@@ -12,12 +12,11 @@ import { MetricsServerError } from '../../src/observability/metrics-server.js';
 function parse(args: string[]): Record<string, unknown> {
   let seen: Record<string, unknown> = {};
   const program = new Command('sluice').exitOverride();
-  const consume = addMetricsOption(program.command('consume').exitOverride())
+  addMetricsOption(program.command('consume').exitOverride())
     .configureOutput({ writeErr: () => {} })
     .action((opts: Record<string, unknown>) => {
       seen = opts;
     });
-  void consume;
   program.parse(['node', 'sluice', 'consume', ...args]);
   return seen;
 }
