@@ -1,6 +1,12 @@
 import { Cluster } from '../cluster/cluster.js';
 import { AbortedError } from '../network/errors.js';
-import { type ConsumerCommitEvent, consumerCommitChannel } from '../observability/channels.js';
+import {
+  type ConsumerCommitEvent,
+  type ConsumerRebalanceEvent,
+  consumerCommitChannel,
+  consumerRebalanceChannel,
+  publishConsumerError,
+} from '../observability/channels.js';
 import { CommitFailedError, NoOffsetError } from './errors.js';
 import type { ChunkDecodeOptions } from './fetch-records.js';
 import { Fetcher } from './fetcher.js';
@@ -226,7 +232,10 @@ export class ConsumerCore implements GroupHooks {
   }
 
   fail(err: Error): void {
-    if (!this.failure) this.o.logger.error('Consumer stopping', { error: err });
+    if (!this.failure) {
+      this.o.logger.error('Consumer stopping', { error: err });
+      publishConsumerError(this.o.clientId, 'consumer', err);
+    }
     this.failure ??= err;
     this.wakeAll();
   }
@@ -259,10 +268,17 @@ export class ConsumerCore implements GroupHooks {
           'Not committed: the consumer is between generations (rebalancing); records will be redelivered',
         );
       }
-      await this.offsets.commit(offsets, identity, {
-        ...opts,
-        onFenced: (err) => this.membership?.onGenerationFenced(err, identity),
-      });
+      const started = performance.now();
+      try {
+        await this.offsets.commit(offsets, identity, {
+          ...opts,
+          onFenced: (err) => this.membership?.onGenerationFenced(err, identity),
+        });
+      } catch (err) {
+        publishConsumerError(this.o.clientId, 'commit', err);
+        throw err;
+      }
+      const durationMs = performance.now() - started;
       for (const o of offsets) {
         const s = this.states.get(tpKey(o.topic, o.partition));
         if (s) s.committed = o.offset;
@@ -274,6 +290,7 @@ export class ConsumerCore implements GroupHooks {
           memberId: identity.memberId,
           generationId: identity.generationIdOrMemberEpoch,
           offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+          durationMs,
         } satisfies ConsumerCommitEvent);
       }
     };
@@ -313,6 +330,7 @@ export class ConsumerCore implements GroupHooks {
     }
     this.cluster.watchTopics(partitions.map((p) => p.topic));
     await this.listener.onPartitionsAssigned?.(partitions);
+    this.publishRebalance('assigned', partitions);
     this.positions.resolve(added.filter((s) => s.reset !== null));
     this.fetcher.wake();
   }
@@ -347,6 +365,7 @@ export class ConsumerCore implements GroupHooks {
     }
     this.remove(states);
     await this.listener.onPartitionsRevoked?.(partitions);
+    this.publishRebalance('revoked', partitions);
   }
 
   /** The partitions may already be someone else's: abort, wait (bounded) for handlers, commit nothing. */
@@ -357,6 +376,17 @@ export class ConsumerCore implements GroupHooks {
     await this.waitIdle(states, deadline ?? Date.now() + this.o.rebalanceTimeoutMs);
     this.remove(states);
     if (partitions.length) await this.listener.onPartitionsLost?.(partitions);
+    this.publishRebalance('lost', partitions);
+  }
+
+  private publishRebalance(kind: ConsumerRebalanceEvent['kind'], partitions: TopicPartition[]): void {
+    if (!consumerRebalanceChannel.hasSubscribers) return;
+    consumerRebalanceChannel.publish({
+      clientId: this.o.clientId,
+      groupId: this.o.groupId ?? '',
+      kind,
+      partitions: partitions.map(({ topic, partition }) => ({ topic, partition })),
+    } satisfies ConsumerRebalanceEvent);
   }
 
   /** Stops fetching and delivering `partitions`, aborts their handlers' signals and drops buffered records. */

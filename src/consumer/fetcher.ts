@@ -1,7 +1,8 @@
 import { backoffDelay, sleep } from '../cluster/backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { type ConsumerFetchEvent, consumerFetchChannel, publishConsumerError } from '../observability/channels.js';
 import { KafkaError, kafkaError } from '../protocol/errors.js';
-import { Fetch, type FetchResponsePartitionData } from '../protocol/generated/fetch.js';
+import { Fetch, type FetchResponse, type FetchResponsePartitionData } from '../protocol/generated/fetch.js';
 import { ZERO_UUID } from '../protocol/reader.js';
 import { partitionBackoff, RETRY_PARTITION, scanFetched } from './fetch-errors.js';
 import { FetchSession, type SessionPartition, toForgotten, toTopics } from './fetch-session.js';
@@ -262,6 +263,7 @@ export class Fetcher {
         if (!this.running) return;
         session.reset();
         this.cluster.options.logger.debug('Fetch failed', { broker: nodeId, error: err });
+        publishConsumerError(this.cluster.options.clientId, 'fetch', err);
         if (err instanceof KafkaError && !err.retriable) {
           for (const s of targets) this.events.onError(err, s);
           return;
@@ -320,6 +322,7 @@ export class Fetcher {
     // Fetch v13+ names topics by id only; fall back to v12 if an id is missing (as Java does).
     const useIds = version >= 13 && wanted.every((p) => p.topicId !== ZERO_UUID);
     const req = session.build(wanted);
+    const started = performance.now();
     const res = await conn.request(
       Fetch,
       {
@@ -340,6 +343,7 @@ export class Fetcher {
         signal: this.abort.signal,
       },
     );
+    const fetchMs = performance.now() - started;
     if (res.errorCode) {
       // FETCH_SESSION_ID_NOT_FOUND (70), INVALID_FETCH_SESSION_EPOCH (71), FETCH_SESSION_TOPIC_ID_ERROR (106):
       // start over with a full request.
@@ -358,8 +362,39 @@ export class Fetcher {
       }
     }
     this.buffered += frame.bytes;
+    if (consumerFetchChannel.hasSubscribers) this.publishFetch(nodeId, fetchMs, res.responses, byKey, useIds);
     if (refresh) await this.cluster.refreshMetadata({ signal: this.abort.signal }).catch(() => {});
     return frame.pending > 0;
+  }
+
+  /** Each answered partition's high watermark and, after applying the answer, its fetch position. */
+  private publishFetch(
+    broker: number,
+    durationMs: number,
+    responses: FetchResponse['responses'],
+    byKey: Map<string, PartitionState>,
+    useIds: boolean,
+  ): void {
+    const partitions: ConsumerFetchEvent['partitions'] = [];
+    for (const t of responses) {
+      const id = useIds ? t.topicId : t.topic;
+      for (const p of t.partitions) {
+        const state = byKey.get(`${id}\u0000${p.partitionIndex}`);
+        if (!state || p.highWatermark < 0n) continue;
+        partitions.push({
+          topic: state.topic,
+          partition: state.partition,
+          highWatermark: Number(p.highWatermark),
+          position: state.position,
+        });
+      }
+    }
+    consumerFetchChannel.publish({
+      clientId: this.cluster.options.clientId,
+      broker,
+      durationMs,
+      partitions,
+    } satisfies ConsumerFetchEvent);
   }
 
   /** A retriable partition error: the partition is not fetched again until its backoff ends. */
@@ -368,11 +403,13 @@ export class Fetcher {
     state.retryAt = Date.now() + delay;
     this.wakeAt(state.retryAt);
     const log = errorCode === -1 || state.fetchFailures > 5 ? 'warn' : 'debug';
+    const error = kafkaError(errorCode, { api: 'Fetch', topic: state.topic, partition: state.partition });
     this.cluster.options.logger[log]('Fetch of a partition failed; retrying', {
       partition: `${state.topic}-${state.partition}`,
-      error: kafkaError(errorCode, { api: 'Fetch', topic: state.topic, partition: state.partition }),
+      error,
       retryInMs: delay,
     });
+    publishConsumerError(this.cluster.options.clientId, 'fetch-partition', error);
   }
 
   /** Applies one partition's answer. Returns true when metadata must be refreshed. */

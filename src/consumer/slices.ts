@@ -1,3 +1,4 @@
+import { type ConsumerRecordsEvent, consumerRecordsChannel } from '../observability/channels.js';
 import type { ConsumerCore } from './core.js';
 import { ChunkDecoder } from './fetch-records.js';
 import type { FetchedChunk, PartitionState } from './partition-state.js';
@@ -43,9 +44,23 @@ export function currentChunk(core: ConsumerCore, s: PartitionState): DecodedChun
   }
   chunk.records = records;
   chunk.next = 0;
+  if (records.length && consumerRecordsChannel.hasSubscribers) publishRecords(core, s, records);
   // Decoded records (and an inflated batch) take heap beyond the raw bytes: count them too.
   core.fetcher.setDecoded(chunk, records.length * DECODED_RECORD_BYTES + (chunk.decoder?.inflatedBytes ?? 0));
   return chunk as DecodedChunk;
+}
+
+function publishRecords(core: ConsumerCore, s: PartitionState, records: ConsumerRecord[]): void {
+  let bytes = 0;
+  for (const r of records) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  consumerRecordsChannel.publish({
+    clientId: core.o.clientId,
+    groupId: core.o.groupId ?? '',
+    topic: s.topic,
+    partition: s.partition,
+    records: records.length,
+    bytes,
+  } satisfies ConsumerRecordsEvent);
 }
 
 /**

@@ -1,4 +1,271 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { Admin } from '../../admin/admin.js';
+import type { LagStatus, OffsetSample, SampleWindow } from '../../observability/lag-status.js';
+import { ExitCode } from '../exit-codes.js';
 
-/** `sluice lag`: not written yet. */
-export function register(_program: Command): void {}
+// `sluice lag`: per group, each partition's committed offset, end offset, lag, owner and a
+// Burrow-style status (docs/lag-and-metrics.md). The client is loaded inside the action so that
+// `sluice --help` stays fast (see main.ts).
+//
+// TODO(merge): -b/--brokers and --timeout are parsed here in a small local way until the shared CLI
+// connection options exist; switch to them (TLS, SASL, client id) when merging.
+
+export interface LagPartitionRow {
+  topic: string;
+  partition: number;
+  committedOffset: number | null;
+  logEndOffset: number;
+  lag: number | null;
+  /** `clientId/host` of the member owning the partition, null when none does. */
+  owner: string | null;
+  status: LagStatus | null;
+  reason: string;
+}
+
+export interface LagGroupReport {
+  groupId: string;
+  state: string;
+  status: LagStatus | null;
+  totalLag: number;
+  partitions: LagPartitionRow[];
+}
+
+/** One round of `--json` output (one line per round with --watch). */
+export interface LagReport {
+  time: string;
+  /** Samples in the window so far (status needs at least 2). */
+  samples: number;
+  groups: LagGroupReport[];
+}
+
+interface LagOptions {
+  brokers?: string;
+  json?: boolean;
+  watch?: boolean;
+  interval: string;
+  samples: string;
+  window: string;
+  count?: string;
+  timeout: string;
+}
+
+/** Thrown for a bad option value: exit code USAGE. */
+class UsageError extends Error {}
+
+export function register(program: Command): void {
+  program
+    .command('lag')
+    .description('Lag of consumer groups per partition, with owners and a Burrow-style status')
+    .argument('[groups...]', 'group ids (default: every consumer group)')
+    .addOption(
+      new Option('-b, --brokers <list>', 'bootstrap brokers, comma-separated (host:port)').env('SLUICE_BROKERS'),
+    )
+    .option('--json', 'print JSON (one object per sampling round with --watch)')
+    .option('-w, --watch', 'sample every --interval and redraw until interrupted')
+    .option('-i, --interval <duration>', 'time between samples: 500ms, 5s, 1m (a bare number is ms)', '5s')
+    .option('-n, --samples <n>', 'without --watch: samples to take before printing (status needs 2)', '1')
+    .option('--window <n>', 'samples kept per partition for the status', '10')
+    .option('--count <n>', 'with --watch: stop after this many rounds')
+    .option('--timeout <duration>', 'deadline of each round of admin calls', '15s')
+    .addHelpText('after', '\nStatus rules: docs/lag-and-metrics.md')
+    .action(async (groups: string[], opts: LagOptions) => {
+      process.exitCode = await runLag(groups, opts);
+    });
+}
+
+async function runLag(groupArgs: string[], opts: LagOptions): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(opts);
+  } catch (err) {
+    process.stderr.write(`sluice lag: ${(err as Error).message}\n`);
+    return ExitCode.USAGE;
+  }
+  const { Admin } = await import('../../admin/admin.js');
+  const { SampleWindow } = await import('../../observability/lag-status.js');
+  let admin: Admin;
+  try {
+    admin = new Admin({ brokers: parsed.brokers, clientId: 'sluice-lag', defaultApiTimeoutMs: parsed.timeoutMs });
+  } catch (err) {
+    // A malformed broker address, an out-of-range timeout: the client's ConfigError says which.
+    process.stderr.write(`sluice lag: ${(err as Error).message}\n`);
+    return exitCodeFor(err);
+  }
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const groups = groupArgs.length ? groupArgs : await consumerGroups(admin);
+    const windows = new Map(groups.map((g) => [g, new SampleWindow(parsed.window)]));
+    const rounds = opts.watch ? (parsed.count ?? Number.POSITIVE_INFINITY) : parsed.samples;
+    for (let round = 1; round <= rounds && !stop.signal.aborted; round++) {
+      const report = await sampleRound(admin, windows, round, parsed.window, stop.signal);
+      if (opts.watch || round === rounds) print(report, Boolean(opts.json), Boolean(opts.watch));
+      if (round < rounds) await sleep(parsed.intervalMs, stop.signal);
+    }
+    // With --watch an interrupt is the normal way to end; without it the report was not printed.
+    return stop.signal.aborted && !opts.watch ? ExitCode.INTERRUPTED : ExitCode.OK;
+  } catch (err) {
+    if (stop.signal.aborted) return opts.watch ? ExitCode.OK : ExitCode.INTERRUPTED;
+    process.stderr.write(`sluice lag: ${(err as Error).message}\n`);
+    return exitCodeFor(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    admin.close();
+  }
+}
+
+function parseOptions(opts: LagOptions) {
+  const brokers = (opts.brokers ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (!brokers.length) throw new UsageError('no brokers: pass -b host:port or set SLUICE_BROKERS');
+  return {
+    brokers,
+    intervalMs: parseDuration(opts.interval, '--interval'),
+    timeoutMs: parseDuration(opts.timeout, '--timeout'),
+    samples: parseCount(opts.samples, '--samples'),
+    window: parseCount(opts.window, '--window'),
+    count: opts.count === undefined ? undefined : parseCount(opts.count, '--count'),
+  };
+}
+
+/** `500ms`, `5s`, `1m`, or a bare number of milliseconds; at most 2^31−1 ms (Node's longest timer). */
+export function parseDuration(text: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1) : Number.NaN;
+  if (!Number.isFinite(ms) || ms > 2147483647) {
+    throw new UsageError(`${name} must be a duration like 500ms, 5s or 1m, got "${text}"`);
+  }
+  return Math.round(ms);
+}
+
+function parseCount(text: string, name: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number ≥ 1, got "${text}"`);
+  return n;
+}
+
+async function consumerGroups(admin: Admin): Promise<string[]> {
+  const listed = await admin.listGroups();
+  return listed
+    .filter((g) => g.protocolType === 'consumer' || g.protocolType === '')
+    .map((g) => g.groupId)
+    .sort();
+}
+
+type Windows = Map<string, SampleWindow>;
+
+/** Samples every group once (lag and members in parallel), adds to the windows, evaluates. */
+async function sampleRound(
+  admin: Admin,
+  windows: Windows,
+  round: number,
+  windowSize: number,
+  signal: AbortSignal,
+): Promise<LagReport> {
+  const { evaluatePartition, worstStatus } = await import('../../observability/lag-status.js');
+  const time = Date.now();
+  const groups = await Promise.all(
+    [...windows].map(async ([groupId, window]): Promise<LagGroupReport> => {
+      const [lag, [description]] = await Promise.all([
+        admin.groupLag(groupId, { signal }),
+        admin.describeGroups([groupId], { signal }),
+      ]);
+      const owners = new Map<string, string>();
+      for (const m of description?.members ?? []) {
+        const owner = `${m.clientId}/${m.clientHost.replace(/^\//, '')}`;
+        for (const tp of m.assignment) owners.set(`${tp.topic}:${tp.partition}`, owner);
+      }
+      const samples = new Map<string, OffsetSample>();
+      for (const p of lag.partitions) {
+        const key = `${p.topic}:${p.partition}`;
+        samples.set(key, {
+          time,
+          committedOffset: p.committedOffset,
+          logEndOffset: p.logEndOffset,
+          owner: owners.get(key) ?? null,
+        });
+      }
+      window.add(samples);
+      const partitions = lag.partitions.map((p): LagPartitionRow => {
+        const key = `${p.topic}:${p.partition}`;
+        const verdict = evaluatePartition(window.samples(key));
+        return { ...p, owner: owners.get(key) ?? null, status: verdict.status, reason: verdict.reason };
+      });
+      return {
+        groupId,
+        state: description?.state ?? 'Unknown',
+        status: worstStatus(partitions.map((p) => p.status)),
+        totalLag: lag.totalLag,
+        partitions,
+      };
+    }),
+  );
+  return { time: new Date(time).toISOString(), samples: Math.min(round, windowSize), groups };
+}
+
+function print(report: LagReport, json: boolean, watch: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, watch ? undefined : 2)}\n`);
+    return;
+  }
+  if (watch && process.stdout.isTTY) process.stdout.write('\x1b[H\x1b[2J');
+  process.stdout.write(renderTable(report));
+}
+
+/** The human table: one block per group. */
+export function renderTable(report: LagReport): string {
+  const out: string[] = [];
+  if (!report.groups.length) out.push('No consumer groups.');
+  for (const g of report.groups) {
+    out.push(
+      `Group ${g.groupId} (${g.state}): status ${g.status ?? '-'}, total lag ${g.totalLag}, ${report.samples} sample(s)`,
+    );
+    const rows = [['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG', 'OWNER', 'STATUS']];
+    for (const p of g.partitions) {
+      rows.push([
+        p.topic,
+        String(p.partition),
+        p.committedOffset === null ? '-' : String(p.committedOffset),
+        String(p.logEndOffset),
+        p.lag === null ? '-' : String(p.lag),
+        p.owner ?? '-',
+        p.status ? `${p.status} (${p.reason})` : '-',
+      ]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) out.push(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+    out.push('');
+  }
+  if (report.samples < 2 && report.groups.length) {
+    out.push('Status needs at least 2 samples: use --samples N (e.g. -n 3 -i 1s) or --watch.');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function exitCodeFor(err: unknown): number {
+  const code = (err as { code?: unknown }).code;
+  const name = (err as Error).name;
+  if (code === 'GROUP_ID_NOT_FOUND' || code === 'UNKNOWN_TOPIC_OR_PARTITION') return ExitCode.NOT_FOUND;
+  if (code === 'INVALID_CONFIG') return ExitCode.USAGE;
+  if (['ConnectionError', 'AuthenticationError', 'TimeoutError', 'RequestTimeoutError'].includes(name)) {
+    return ExitCode.CONNECTION;
+  }
+  return ExitCode.FAILURE;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
