@@ -9,14 +9,38 @@ import { register as lag } from './commands/lag.js';
 import { register as produce } from './commands/produce.js';
 import { register as sink } from './commands/sink.js';
 import { register as topics } from './commands/topics.js';
+import { applyConfigFile } from './connection.js';
+import { ExitCode } from './exit-codes.js';
+import { reportError } from './fail.js';
 
 export function program(): Command {
   const p = new Command('sluice')
     .description('Kafka from the command line: consume, produce, sink, topics, groups, lag')
     .showHelpAfterError()
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Usage mistakes commander finds (unknown option, missing argument) exit with USAGE, not 1.
+    .exitOverride((err) => {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        process.exit(ExitCode.OK);
+      process.exit(err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE);
+    })
+    .hook('preAction', (_root, actionCommand) => {
+      if (actionCommand.options.some((o) => o.attributeName() === 'config')) applyConfigFile(actionCommand);
+    });
   for (const r of [consume, produce, sink, topics, groups, lag]) r(p);
+  // Subcommands (and theirs) share the exit-code handling.
+  const share = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride((err) => process.exit(err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE));
+      share(sub);
+    }
+  };
+  share(p);
   return p;
 }
 
-await program().parseAsync(process.argv);
+try {
+  await program().parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = reportError(err);
+}
