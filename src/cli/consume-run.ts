@@ -247,9 +247,12 @@ export async function consume(
     try {
       await c.run({
         signal: ac.signal,
-        eachMessage: async (r: ConsumerRecord) => {
+        eachMessage: async (r: ConsumerRecord, ctx) => {
+          // Past -c (or after -e finished), records still delivered before close() must not count
+          // as processed: with -g, close() commits what was processed, and these were not printed.
+          if (done) return ctx.retryAfter(60_000);
           // Records delivered before the seek (from autoOffsetReset) are not the ones asked for.
-          if (done || !seeked) return;
+          if (!seeked) return;
           const want = next.get(r.partition);
           if (seeks && want !== undefined && r.offset < want) return;
           await writeOut(fmt(r));

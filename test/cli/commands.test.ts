@@ -222,6 +222,30 @@ test('groups: consume with -g commits; describe, reset (dry run by default, then
   assert.equal(bad.code, ExitCode.USAGE);
 });
 
+test('consume -g -c N commits exactly the N records printed', async () => {
+  const topic = await topicWith(1, 50);
+  const group = uniqueName('cli-c');
+  const first = await runCli([
+    'consume',
+    ...b(),
+    '-t',
+    topic,
+    '-g',
+    group,
+    '-o',
+    'beginning',
+    '-c',
+    '2',
+    '-f',
+    '%o\\n',
+  ]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(lines(first.stdout), ['0', '1']);
+  const next = await runCli(['consume', ...b(), '-t', topic, '-g', group, '-c', '1', '-e', '-q', '-f', '%o\\n']);
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(lines(next.stdout), ['2']);
+});
+
 test('errors: one line and its exit code (unreachable broker, unknown topic, bad offset spec, bad format)', async () => {
   const topic = await topicWith(1, 1);
   const cases: Array<[string[], number, RegExp]> = [
