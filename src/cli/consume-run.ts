@@ -10,7 +10,7 @@ import { ExitCode } from './exit-codes.js';
 import { CliError, usage } from './fail.js';
 import { compileFormat, type Formatter, jsonFormatter } from './format.js';
 import type { OffsetSpec } from './offset-spec.js';
-import { writeOut } from './output.js';
+import { stdoutClosed, writeOut } from './output.js';
 
 /** How long a partition whose fetch position passed its end may go without a record before it counts as at its end. */
 const EOF_QUIET_MS = 300;
@@ -256,6 +256,11 @@ export async function consume(
           const want = next.get(r.partition);
           if (seeks && want !== undefined && r.offset < want) return;
           await writeOut(fmt(r));
+          if (stdoutClosed()) {
+            // Nobody reads any more: this record was not shown, so it does not count.
+            finish();
+            return ctx.retryAfter(60_000);
+          }
           printed++;
           next.set(r.partition, r.offset + 1);
           lastSeen.set(r.partition, Date.now());

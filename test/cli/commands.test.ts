@@ -64,6 +64,34 @@ test('consume -o -N reads the last N of each partition; -c stops after N records
   assert.match(none.stderr, /\[1\] at offset 5/);
 });
 
+test('consume -e ends a partition whose last offset is a transaction marker', async () => {
+  const { Producer } = await import('../../src/producer/producer.js');
+  const topic = uniqueName('cli-txn');
+  await env.producer.createTopic(topic, 1);
+  const producer = new Producer({ brokers: env.kafka.bootstrap, transactionalId: uniqueName('cli-tx') });
+  try {
+    await producer.initTransactions();
+    await producer.beginTransaction();
+    await producer.send({
+      topic,
+      messages: [
+        { value: 'a', partition: 0 },
+        { value: 'b', partition: 0 },
+      ],
+    });
+    await producer.commitTransaction();
+  } finally {
+    await producer.close();
+  }
+  // Offsets 0 and 1 hold the records, 2 the commit marker: the end (3) is never a record's offset + 1.
+  const r = await runCli(['consume', ...b(), '-t', topic, '-o', 'beginning', '-e', '-f', '%o %s\\n'], {
+    timeoutMs: 30_000,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout), ['0 a', '1 b']);
+  assert.match(r.stderr, /\[0\] at offset 3: exiting/);
+});
+
 test('consume -o @timestamp starts at the first record at or after that time', async () => {
   const topic = uniqueName('cli-ts');
   await env.producer.createTopic(topic, 1);
@@ -293,6 +321,24 @@ test('SASL over TLS from environment variables, on consume and topics', async (t
     env: { ...creds, SLUICE_SASL_PASSWORD: 'nope' },
   });
   assert.equal(wrong.code, ExitCode.CONNECTION, wrong.stderr);
+});
+
+test('consume into a pipe whose reader goes away (| head -1) exits 0, quietly', async () => {
+  const topic = await topicWith(1, 2000);
+  let closed = false;
+  const r = await runCli(['consume', ...b(), '-t', topic, '-o', 'beginning', '-f', '%s\\n'], {
+    onStart: (child) => {
+      child.stdout?.once('data', () => {
+        closed = true;
+        child.stdout?.destroy();
+      });
+    },
+    timeoutMs: 30_000,
+  });
+  assert.ok(closed);
+  assert.equal(r.signal, null, 'not killed by the test timeout');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
 });
 
 test('SIGINT while consuming: closes and exits 130', async () => {
