@@ -5,7 +5,7 @@ import type { Message } from '../producer/types.js';
 import type { ProduceFlags } from './commands/produce.js';
 import { type ConnectionFlags, clientOptions } from './connection.js';
 import { ExitCode } from './exit-codes.js';
-import { usage } from './fail.js';
+import { CliError, usage } from './fail.js';
 import { unescapeKcat } from './format.js';
 
 /** Records handed to the producer per send() call, and send() calls awaited at once: bounds memory. */
@@ -33,6 +33,22 @@ async function* records(input: AsyncIterable<Buffer>, delim: Buffer): AsyncGener
     rest = rest.subarray(from);
   }
   if (rest.length) yield rest;
+}
+
+/** The producer calls a partition the topic lacks a bad argument; to the CLI it is "not found" (exit 4). */
+function notFoundPartition(err: unknown): unknown {
+  const option = (err as { option?: unknown }).option;
+  if (
+    (err as { code?: unknown }).code === 'INVALID_CONFIG' &&
+    typeof option === 'string' &&
+    /\.partition$/.test(option)
+  )
+    return new CliError(
+      (err as Error).message.replace(/^Invalid option "[^"]*": /, ''),
+      ExitCode.NOT_FOUND,
+      'CLI_NOT_FOUND',
+    );
+  return err;
 }
 
 export async function produce(flags: ProduceFlags & ConnectionFlags): Promise<number> {
@@ -122,7 +138,7 @@ export async function produce(flags: ProduceFlags & ConnectionFlags): Promise<nu
     }
     if (batch.length && !failure) send(batch);
     await Promise.all(inFlight);
-    if (failure) throw failure;
+    if (failure) throw notFoundPartition(failure);
     if (flags.verbose) process.stderr.write(`% Sent ${sent} records to ${flags.topic}\n`);
     return interrupted ? ExitCode.INTERRUPTED : ExitCode.OK;
   } finally {

@@ -289,9 +289,14 @@ test('errors: one line and its exit code (unreachable broker, unknown topic, bad
     [['consume', ...b(), '-t', topic, '-f', '%s %z'], ExitCode.USAGE, /bad format string "%s %z"/],
     [['consume', ...b()], ExitCode.USAGE, /required option '-t, --topic/],
     [['consume', '-b', 'nonsense', '-t', topic], ExitCode.USAGE, /malformed broker address/],
+    [['produce', ...b(), '-t', topic, '-l', '/nonexistent/records.txt'], ExitCode.USAGE, /cannot read/],
+    [['produce', ...b(), '-t', topic, '-H', 'novalue'], ExitCode.USAGE, /-H expects key=value/],
+    [['produce', ...b(), '-t', topic, '-p', '9', '--timeout', '3000'], ExitCode.NOT_FOUND, /partition/],
+    [['produce', '-b', '127.0.0.1:1', '--timeout', '1500', '-t', topic], ExitCode.CONNECTION, /no broker reachable/],
+    [['groups', 'describe', uniqueName('nogroup'), ...b()], ExitCode.NOT_FOUND, /GROUP_ID_NOT_FOUND/],
   ];
   for (const [args, code, re] of cases) {
-    const r = await runCli(args, { timeoutMs: 30_000 });
+    const r = await runCli(args, { timeoutMs: 30_000, input: args[0] === 'produce' ? 'one\n' : undefined });
     assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.stderr, /\n {4}at /, 'no stack trace');
