@@ -18,6 +18,16 @@ export function program(): Command {
     .description('Kafka from the command line: consume, produce, sink, topics, groups, lag')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false })
+    .addHelpText(
+      'after',
+      `
+Every option also comes from an environment variable (SLUICE_BROKERS, SLUICE_SASL_PASSWORD, …) or a
+JSON config file (--config, SLUICE_CONFIG); a flag wins over the environment, which wins over the file.
+
+Exit codes: 0 done, 1 failure, 2 usage (bad option, offset spec or format string), 3 no broker
+reachable / TLS / SASL, 4 unknown topic, partition or group, 5 sink store, 130 interrupted.
+See docs/cli.md.`,
+    )
     // Usage mistakes commander finds (unknown option, missing argument) exit with USAGE, not 1.
     .exitOverride((err) => {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
