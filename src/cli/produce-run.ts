@@ -8,7 +8,7 @@ import { ExitCode } from './exit-codes.js';
 import { CliError, usage } from './fail.js';
 import { unescapeKcat } from './format.js';
 
-/** Records handed to the producer per send() call, and send() calls awaited at once: bounds memory. */
+/** At most this many records per send() call, and send() calls in flight before reading more: bounds memory. */
 const CHUNK = 1000;
 const IN_FLIGHT = 8;
 
@@ -20,19 +20,25 @@ function parseHeaders(list: string[] | undefined): Array<{ key: string; value: s
   });
 }
 
-/** Splits a byte stream at `delim`; the last piece counts only when it is not empty (a trailing newline ends a record, it does not start one). */
-async function* records(input: AsyncIterable<Buffer>, delim: Buffer): AsyncGenerator<Buffer> {
+/**
+ * Splits a byte stream at `delim`, yielding the records each read completed: a line typed at a
+ * terminal (or piped in slowly) is sent when it arrives, not when 1,000 have gathered. The last
+ * piece counts only when it is not empty (a trailing newline ends a record, it does not start one).
+ */
+async function* records(input: AsyncIterable<Buffer>, delim: Buffer): AsyncGenerator<Buffer[]> {
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of input) {
     rest = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    const out: Buffer[] = [];
     let from = 0;
     for (let i = rest.indexOf(delim, from); i !== -1; i = rest.indexOf(delim, from)) {
-      yield rest.subarray(from, i);
+      out.push(rest.subarray(from, i));
       from = i + delim.length;
     }
     rest = rest.subarray(from);
+    if (out.length) yield out;
   }
-  if (rest.length) yield rest;
+  if (rest.length) yield [rest];
 }
 
 /** The producer calls a partition the topic lacks a bad argument; to the CLI it is "not found" (exit 4). */
@@ -119,13 +125,18 @@ export async function produce(flags: ProduceFlags & ConnectionFlags): Promise<nu
   try {
     let batch: Message[] = [];
     try {
-      for await (const line of records(input as AsyncIterable<Buffer>, delim)) {
-        batch.push(toMessage(line));
-        if (batch.length >= CHUNK) {
-          send(batch);
-          batch = [];
-          while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      for await (const lines of records(input as AsyncIterable<Buffer>, delim)) {
+        for (const line of lines) {
+          batch.push(toMessage(line));
+          if (batch.length >= CHUNK) {
+            send(batch);
+            batch = [];
+          }
         }
+        // What this read completed goes out now; the producer batches (lingerMs) on its side.
+        if (batch.length) send(batch);
+        batch = [];
+        while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
         if (failure) break;
       }
     } catch (err) {

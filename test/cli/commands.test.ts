@@ -346,6 +346,31 @@ test('consume into a pipe whose reader goes away (| head -1) exits 0, quietly', 
   assert.equal(r.stderr, '');
 });
 
+test('produce sends lines as they arrive (stdin left open), and SIGINT exits 130', async () => {
+  const topic = uniqueName('cli-live');
+  await env.producer.createTopic(topic, 1);
+  let seen: string[] = [];
+  const r = await runCli(['produce', ...b(), '-t', topic], {
+    timeoutMs: 60_000,
+    onStart: (child) => {
+      child.stdin?.write('first\nsecond\n'); // and stdin stays open, as at a terminal
+      void (async () => {
+        for (let i = 0; i < 40 && seen.length < 2; i++) {
+          const c = await runCli(['consume', ...b(), '-t', topic, '-o', 'beginning', '-e', '-q']);
+          seen = lines(c.stdout);
+          if (seen.length < 2) await new Promise((res) => setTimeout(res, 250));
+        }
+        child.kill('SIGINT');
+      })();
+    },
+    input: undefined,
+    keepStdinOpen: true,
+  });
+  assert.deepEqual(seen, ['first', 'second']);
+  assert.equal(r.signal, null);
+  assert.equal(r.code, ExitCode.INTERRUPTED, r.stderr);
+});
+
 test('SIGINT while consuming: closes and exits 130', async () => {
   const topic = await topicWith(1, 1);
   let sent = false;

@@ -19,6 +19,8 @@ export interface CliRunOptions {
   input?: string | Buffer;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
+  /** Leave stdin open (no input, no end) for the caller to write to in onStart. */
+  keepStdinOpen?: boolean;
   /** Called once the process started; may signal it. */
   onStart?: (child: import('node:child_process').ChildProcess) => void;
 }
@@ -57,7 +59,7 @@ export function runBinary(bin: string, args: string[], opts: CliRunOptions = {})
     });
     child.stdin.on('error', () => {});
     if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
+    else if (!opts.keepStdinOpen) child.stdin.end();
     opts.onStart?.(child);
   });
 }
