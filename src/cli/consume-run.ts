@@ -10,7 +10,7 @@ import { ExitCode } from './exit-codes.js';
 import { CliError, usage } from './fail.js';
 import { compileFormat, type Formatter, jsonFormatter } from './format.js';
 import type { OffsetSpec } from './offset-spec.js';
-import { stdoutClosed, writeOut } from './output.js';
+import { flushOut, stdoutClosed, whenStdoutClosed, writeOut } from './output.js';
 
 /** How long a partition whose fetch position passed its end may go without a record before it counts as at its end. */
 const EOF_QUIET_MS = 300;
@@ -181,6 +181,8 @@ export async function consume(
       done = true;
       setImmediate(() => void c.close().catch(() => {}));
     };
+    // The reader went away while we waited for it (or between records): nothing more to do.
+    whenStdoutClosed(finish);
     const markEnd = (p: number, at: number) => {
       if (reachedEnd.has(p)) return;
       reachedEnd.add(p);
@@ -269,6 +271,7 @@ export async function consume(
       });
     } finally {
       clearInterval(eofTimer);
+      await flushOut();
     }
     return interrupted && !done ? ExitCode.INTERRUPTED : ExitCode.OK;
   } finally {

@@ -329,9 +329,12 @@ test('SASL over TLS from environment variables, on consume and topics', async (t
 });
 
 test('consume into a pipe whose reader goes away (| head -1) exits 0, quietly', async () => {
-  const topic = await topicWith(1, 2000);
+  // More output than a pipe holds (~600 KB against 64 KiB), so writes fail once the reader is gone.
+  const topic = uniqueName('cli-pipe');
+  await env.producer.createTopic(topic, 1);
+  await env.producer.fill(topic, 1, 20_000);
   let closed = false;
-  const r = await runCli(['consume', ...b(), '-t', topic, '-o', 'beginning', '-f', '%s\\n'], {
+  const r = await runCli(['consume', ...b(), '-t', topic, '-o', 'beginning', '-f', '%k %s %o %T\\n'], {
     onStart: (child) => {
       child.stdout?.once('data', () => {
         closed = true;
