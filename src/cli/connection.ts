@@ -41,8 +41,8 @@ export function withConnectionOptions(cmd: Command): Command {
     )
     .addOption(
       new Option(
-        '--timeout <ms>',
-        `give up connecting or waiting for an answer after this long (default ${DEFAULT_TIMEOUT_MS})`,
+        '--timeout <duration>',
+        `give up connecting or waiting for an answer after this long: ms, or 500ms, 15s, 1m (default ${DEFAULT_TIMEOUT_MS} ms)`,
       ).env('SLUICE_TIMEOUT'),
     )
     .addOption(new Option('--tls', 'connect with TLS (system CAs unless --tls-ca)').env('SLUICE_TLS'))
@@ -102,12 +102,15 @@ export function applyConfigFile(cmd: Command): void {
   }
 }
 
-/** A positive integer of milliseconds from an option's text. */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/** A duration from an option's text: milliseconds, or with a unit (`500ms`, `15s`, `1m`), as `sluice lag` takes it. */
 export function parseMs(text: string | undefined, option: string, fallback: number): number {
   if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(String(text).trim()) || !Number.isSafeInteger(n) || n < 1 || n > 2147483647)
-    throw usage(`${option} must be a whole number of milliseconds from 1 to 2147483647, got "${text}"`);
+  const m = /^(\d+)(ms|s|m)?$/.exec(String(text).trim());
+  const n = m ? Number(m[1]) * UNIT_MS[m[2] ?? 'ms']! : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2147483647)
+    throw usage(`${option} must be a duration from 1 ms to 2147483647 ms (e.g. 5000, 500ms, 15s, 1m), got "${text}"`);
   return n;
 }
 

@@ -120,6 +120,11 @@ test('options: flag > environment > config file > default', () => {
     writeFileSync(file, JSON.stringify({ brokerz: 'x' }));
     assert.throws(() => parse([], { SLUICE_CONFIG: file }), /unknown option "brokerz"/);
     assert.throws(() => clientOptions({ saslMechanism: 'plain', saslUsername: 'u' }), /needs --sasl-password/);
+    assert.equal(clientOptions({ timeout: '15s' }).defaultApiTimeoutMs, 15_000);
+    assert.equal(clientOptions({ timeout: '250' }).defaultApiTimeoutMs, 250);
+    assert.equal(clientOptions({ timeout: '2m' }).defaultApiTimeoutMs, 120_000);
+    for (const bad of ['0', '-1', '1.5s', 'soon', '99999999m'])
+      assert.throws(() => clientOptions({ timeout: bad }), /--timeout must be a duration/, bad);
   } finally {
     for (const k of Object.keys(process.env)) if (k.startsWith('SLUICE_')) delete process.env[k];
     Object.assign(process.env, saved);
