@@ -13,11 +13,13 @@
 //   bench-build      src/ and bench/clients compiled by tsc into .cache/bench-build
 //   postgres         PostgreSQL's server binaries (Debian's postgresql package, apt-get as root; implied by
 //                    sharedPostgres( and startPostgres(, see test/pg/)
+//   kcat             kcat, librdkafka's command-line client (Debian's kcat package, apt-get as root), to
+//                    compare `sluice consume` with it (test/cli/)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importTs, root, SetupError } from './setup.mjs';
 
-const KNOWN = /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|postgres)$/;
+const KNOWN = /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|postgres|kcat)$/;
 const PRAGMA = /^[ \t]*\/\/[ \t]*sluice-test-needs:(.*)$/gm;
 const IMPLIES_KAFKA = /\b(sharedKafka|startKafka|runJava)\(/;
 const IMPLIES_POSTGRES = /\b(sharedPostgres|startPostgres)\(/;
@@ -37,7 +39,7 @@ export function needsOf(files) {
         if (!KNOWN.test(need)) {
           throw new SetupError(
             `${file}: unknown need "${need}" on its sluice-test-needs line ` +
-              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, postgres)',
+              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, postgres, kcat)',
           );
         }
         needs.add(need);
@@ -102,9 +104,17 @@ export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION 
   };
   // System packages (apt-get), beside the rest: they share nothing with Maven or npm.
   const system = async () => {
-    if (!needs.includes('postgres')) return [];
-    const pg = await importTs('test/pg/binaries.ts');
-    return [await step('postgres', async () => `PostgreSQL ${(await pg.ensurePostgres()).version}`)];
+    // One apt-get at a time: dpkg holds a lock.
+    const out = [];
+    if (needs.includes('postgres')) {
+      const pg = await importTs('test/pg/binaries.ts');
+      out.push(await step('postgres', async () => `PostgreSQL ${(await pg.ensurePostgres()).version}`));
+    }
+    if (needs.includes('kcat')) {
+      const kcat = await importTs('test/cli/kcat.ts');
+      out.push(await step('kcat', async () => `kcat ${(await kcat.ensureKcat()).version}`));
+    }
+    return out;
   };
   const [a, b, c] = await Promise.all([maven(), npm(), system()]);
   return [...a, ...b, ...c];

@@ -1,4 +1,66 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { withConnectionOptions } from '../connection.js';
+import { checkDecoder } from '../decoders.js';
+import { compileFormat } from '../format.js';
+import { parseOffsetSpec } from '../offset-spec.js';
+import { action } from '../run.js';
 
-/** `sluice consume`: not written yet. */
-export function register(_program: Command): void {}
+const EXAMPLES = `
+Examples:
+  $ sluice consume -b localhost:9092 -t orders -o beginning -e
+  $ sluice consume -t orders -o -10 -e -f '%t [%p] @%o %T: %k=%s (%h)\\n'
+  $ sluice consume -t orders -p 0 -o @1700000000000 -c 5 --json
+  $ sluice consume -t orders -g audit          # as a member of group "audit", commits its progress
+`;
+
+export interface ConsumeFlags {
+  topic: string;
+  group?: string;
+  partition?: string[];
+  offset?: string;
+  count?: string;
+  exit?: boolean;
+  format?: string;
+  json?: boolean;
+  keyDecoder: string;
+  valueDecoder: string;
+  quiet?: boolean;
+}
+
+/** `sluice consume`: kcat -C. */
+export function register(program: Command): void {
+  const cmd = new Command('consume')
+    .description('print records of a topic, kcat-style')
+    .requiredOption('-t, --topic <topic>', 'topic to read')
+    .addOption(
+      new Option('-g, --group <id>', 'consume as a member of this consumer group (commits offsets)').env(
+        'SLUICE_GROUP',
+      ),
+    )
+    .option('-p, --partition <n...>', 'read only these partitions (manual assignment)')
+    .option('-o, --offset <spec>', 'start: beginning | end | stored | <N> | -<N> (N before the end) | @<timestamp ms>')
+    .option('-c, --count <n>', 'exit after this many records')
+    .option('-e, --exit', 'exit when the end of every partition is reached')
+    .option('-f, --format <fmt>', 'kcat format string: %t %p %o %k %K %s %S %T %h, \\n \\t (default "%s\\n")')
+    .option('-J, --json', 'one JSON object per record (kcat -J)')
+    .addOption(new Option('--key-decoder <name>', 'how keys are shown: raw, utf8, hex, base64, json').default('raw'))
+    .addOption(
+      new Option('--value-decoder <name>', 'how values are shown: raw, utf8, hex, base64, json').default('raw'),
+    )
+    .option('-q, --quiet', 'no "% Reached end of partition" lines on stderr')
+    .addHelpText('after', EXAMPLES);
+  withConnectionOptions(cmd).action(
+    action(async (flags: ConsumeFlags & Record<string, unknown>) => {
+      // Everything that can be checked without a broker is checked first: a bad spec fails at once.
+      const spec = flags.offset === undefined ? undefined : parseOffsetSpec(flags.offset);
+      if (flags.format !== undefined && flags.json)
+        throw (await import('../fail.js')).usage('-f and --json exclude each other');
+      const format = flags.format === undefined ? undefined : compileFormat(flags.format);
+      checkDecoder(flags.keyDecoder, '--key-decoder');
+      checkDecoder(flags.valueDecoder, '--value-decoder');
+      const { consume } = await import('../consume-run.js');
+      return consume(flags, spec, format);
+    }),
+  );
+  program.addCommand(cmd);
+}
