@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { addMetricsOption, startConsumerMetrics } from '../../observability/metrics-cli.js';
 import { withConnectionOptions } from '../connection.js';
 import { checkDecoder } from '../decoders.js';
 import { compileFormat } from '../format.js';
@@ -25,6 +26,8 @@ export interface ConsumeFlags {
   keyDecoder: string;
   valueDecoder: string;
   quiet?: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 /** `sluice consume`: kcat -C. */
@@ -49,6 +52,7 @@ export function register(program: Command): void {
     )
     .option('-q, --quiet', 'no "% Reached end of partition" lines on stderr')
     .addHelpText('after', EXAMPLES);
+  addMetricsOption(cmd);
   withConnectionOptions(cmd).action(
     action(async (flags: ConsumeFlags & Record<string, unknown>) => {
       // Everything that can be checked without a broker is checked first: a bad spec fails at once.
@@ -59,7 +63,17 @@ export function register(program: Command): void {
       checkDecoder(flags.keyDecoder, '--key-decoder');
       checkDecoder(flags.valueDecoder, '--value-decoder');
       const { consume } = await import('../consume-run.js');
-      return consume(flags, spec, format);
+      // Before the consumer starts, so its first rebalance and fetches count.
+      const metrics =
+        flags.metricsPort === undefined
+          ? undefined
+          : await startConsumerMetrics(flags.metricsPort, { host: flags.metricsHost });
+      if (metrics) process.stderr.write(`Metrics at ${metrics.url}\n`);
+      try {
+        return await consume(flags, spec, format);
+      } finally {
+        await metrics?.close();
+      }
     }),
   );
   program.addCommand(cmd);
