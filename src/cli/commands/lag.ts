@@ -1,14 +1,14 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { Admin } from '../../admin/admin.js';
 import type { LagStatus, OffsetSample, SampleWindow } from '../../observability/lag-status.js';
+import { type ConnectionFlags, withConnectionOptions } from '../connection.js';
 import { ExitCode } from '../exit-codes.js';
+import { exitCodeOf } from '../fail.js';
 
 // `sluice lag`: per group, each partition's committed offset, end offset, lag, owner and a
 // Burrow-style status (docs/lag-and-metrics.md). The client is loaded inside the action so that
-// `sluice --help` stays fast (see main.ts).
-//
-// TODO(merge): -b/--brokers and --timeout are parsed here in a small local way until the shared CLI
-// connection options exist; switch to them (TLS, SASL, client id) when merging.
+// `sluice --help` stays fast (see main.ts). Brokers, TLS, SASL, client id, --timeout and the config
+// file are the shared connection options (connection.ts).
 
 export interface LagPartitionRow {
   topic: string;
@@ -38,39 +38,33 @@ export interface LagReport {
   groups: LagGroupReport[];
 }
 
-interface LagOptions {
-  brokers?: string;
+interface LagOptions extends ConnectionFlags {
   json?: boolean;
   watch?: boolean;
   interval: string;
   samples: string;
   window: string;
   count?: string;
-  timeout: string;
 }
 
 /** Thrown for a bad option value: exit code USAGE. */
 class UsageError extends Error {}
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('lag')
     .description('Lag of consumer groups per partition, with owners and a Burrow-style status')
     .argument('[groups...]', 'group ids (default: every consumer group)')
-    .addOption(
-      new Option('-b, --brokers <list>', 'bootstrap brokers, comma-separated (host:port)').env('SLUICE_BROKERS'),
-    )
     .option('--json', 'print JSON (one object per sampling round with --watch)')
     .option('-w, --watch', 'sample every --interval and redraw until interrupted')
     .option('-i, --interval <duration>', 'time between samples: 500ms, 5s, 1m (a bare number is ms)', '5s')
     .option('-n, --samples <n>', 'without --watch: samples to take before printing (status needs 2)', '1')
     .option('--window <n>', 'samples kept per partition for the status', '10')
     .option('--count <n>', 'with --watch: stop after this many rounds')
-    .option('--timeout <duration>', 'deadline of each round of admin calls', '15s')
-    .addHelpText('after', '\nStatus rules: docs/lag-and-metrics.md')
-    .action(async (groups: string[], opts: LagOptions) => {
-      process.exitCode = await runLag(groups, opts);
-    });
+    .addHelpText('after', '\nStatus rules: docs/lag-and-metrics.md');
+  withConnectionOptions(cmd).action(async (groups: string[], opts: LagOptions) => {
+    process.exitCode = await runLag(groups, opts);
+  });
 }
 
 async function runLag(groupArgs: string[], opts: LagOptions): Promise<number> {
@@ -85,7 +79,8 @@ async function runLag(groupArgs: string[], opts: LagOptions): Promise<number> {
   const { SampleWindow } = await import('../../observability/lag-status.js');
   let admin: Admin;
   try {
-    admin = new Admin({ brokers: parsed.brokers, clientId: 'sluice-lag', defaultApiTimeoutMs: parsed.timeoutMs });
+    const { clientOptions } = await import('../connection.js');
+    admin = new Admin({ ...clientOptions(opts), clientId: opts.clientId ?? 'sluice-lag' });
   } catch (err) {
     // A malformed broker address, an out-of-range timeout: the client's ConfigError says which.
     process.stderr.write(`sluice lag: ${(err as Error).message}\n`);
@@ -118,15 +113,8 @@ async function runLag(groupArgs: string[], opts: LagOptions): Promise<number> {
 }
 
 function parseOptions(opts: LagOptions) {
-  const brokers = (opts.brokers ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (!brokers.length) throw new UsageError('no brokers: pass -b host:port or set SLUICE_BROKERS');
   return {
-    brokers,
     intervalMs: parseDuration(opts.interval, '--interval'),
-    timeoutMs: parseDuration(opts.timeout, '--timeout'),
     samples: parseCount(opts.samples, '--samples'),
     window: parseCount(opts.window, '--window'),
     count: opts.count === undefined ? undefined : parseCount(opts.count, '--count'),
@@ -248,6 +236,8 @@ export function renderTable(report: LagReport): string {
 }
 
 function exitCodeFor(err: unknown): number {
+  const shared = exitCodeOf(err);
+  if (shared !== ExitCode.FAILURE) return shared;
   const code = (err as { code?: unknown }).code;
   const name = (err as Error).name;
   if (code === 'GROUP_ID_NOT_FOUND' || code === 'UNKNOWN_TOPIC_OR_PARTITION') return ExitCode.NOT_FOUND;
