@@ -1,0 +1,257 @@
+// The work of `sluice sink` (and of the demo's sink phase): runSink into a store, with the progress
+// display fed from what the store has actually stored — records counted and positions taken after each
+// write succeeds — and the log's end offsets, refreshed every couple of seconds, for the lag.
+//
+// Stopping: `until` resolves with target offsets (for --until-end, the end offsets seen at start);
+// once every partition's stored position reaches its target the sink stops. `count` stops after the
+// batch that reaches it. A signal stops it too (Ctrl-C): what was stored is kept.
+import { Admin } from '../admin/admin.js';
+import { type TopicPartition, tpKey } from '../consumer/topic-partition.js';
+import type { Logger } from '../logger.js';
+import { ConnectionError } from '../network/errors.js';
+import type { ValueDecoder } from '../sinks/decode.js';
+import { runSink } from '../sinks/runner.js';
+import type { PartitionWrite, SinkStore } from '../sinks/types.js';
+import { formatCount, type ProgressDisplay } from './progress.js';
+import { BrokersUnreachableError } from './sink-failure.js';
+
+export interface SinkCommandOptions {
+  brokers: string[];
+  groupId: string;
+  topic: string;
+  store: SinkStore;
+  value?: ValueDecoder;
+  onError?: 'fail' | 'skip';
+  /** Stop after this many records are stored (at the end of the batch that reaches it). */
+  count?: number;
+  /** Stop once every partition's stored position reaches these offsets (keyed by tpKey). */
+  until?: Promise<Map<string, number>> | 'end';
+  display?: ProgressDisplay;
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** How long connecting and the first metadata may take before it is a connection failure. */
+  connectTimeoutMs?: number;
+}
+
+export interface SinkSummary {
+  stored: number;
+  seconds: number;
+  /** Lag left at the end (undefined if it could not be read). */
+  lag: number | undefined;
+  /** Why it stopped. */
+  reason: 'until' | 'count' | 'signal';
+  partitions: number;
+}
+
+/** Stored positions and end offsets of one topic's partitions, and the lag between them. */
+export class LagTracker {
+  readonly positions = new Map<string, number>();
+  readonly ends = new Map<string, number>();
+
+  constructor(readonly partitions: TopicPartition[]) {}
+
+  lag(): number | undefined {
+    if (this.ends.size < this.partitions.length) return undefined;
+    let lag = 0;
+    for (const p of this.partitions) {
+      const key = tpKey(p.topic, p.partition);
+      const pos = this.positions.get(key);
+      if (pos === undefined) return undefined;
+      lag += Math.max(0, (this.ends.get(key) ?? 0) - pos);
+    }
+    return lag;
+  }
+
+  /** Every partition stored up to its target. */
+  reached(targets: Map<string, number>): boolean {
+    for (const p of this.partitions) {
+      const key = tpKey(p.topic, p.partition);
+      const target = targets.get(key) ?? 0;
+      if ((this.positions.get(key) ?? -1) < target) return false;
+    }
+    return true;
+  }
+}
+
+/** A store that reports what it stored: positions and record counts after each successful write. */
+class TrackingStore implements SinkStore {
+  constructor(
+    private readonly inner: SinkStore,
+    private readonly onStored: (parts: readonly PartitionWrite[]) => void,
+  ) {}
+  get description() {
+    return this.inner.description;
+  }
+  get mode() {
+    return this.inner.mode;
+  }
+  open() {
+    return this.inner.open();
+  }
+  positions(groupId: string, ps: readonly TopicPartition[]) {
+    return this.inner.positions(groupId, ps);
+  }
+  async write(groupId: string, parts: readonly PartitionWrite[]) {
+    await this.inner.write(groupId, parts);
+    this.onStored(parts);
+  }
+  flush(groupId: string, ps: readonly TopicPartition[]) {
+    return this.inner.flush(groupId, ps);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+const END_REFRESH_MS = 2000;
+
+async function endOffsets(admin: Admin, partitions: TopicPartition[], timeoutMs: number) {
+  const listed = await admin.listOffsets(
+    partitions.map((p) => ({ ...p, at: 'latest' as const })),
+    { timeoutMs },
+  );
+  return new Map(listed.map((o) => [tpKey(o.topic, o.partition), o.offset]));
+}
+
+/**
+ * Where each partition will start: the store's position, else the group's committed offset, else the
+ * log start (the sink's consumer resets to earliest).
+ */
+async function startPositions(
+  admin: Admin,
+  store: SinkStore,
+  groupId: string,
+  partitions: TopicPartition[],
+  timeoutMs: number,
+): Promise<Map<string, number>> {
+  await store.open();
+  const stored = await store.positions(groupId, partitions);
+  const missing = partitions.filter((p) => !stored.has(tpKey(p.topic, p.partition)));
+  if (missing.length === 0) return stored;
+  const committed = await admin.listGroupOffsets(groupId, missing, { timeoutMs });
+  for (const c of committed) if (c.offset >= 0) stored.set(tpKey(c.topic, c.partition), c.offset);
+  const still = missing.filter((p) => !stored.has(tpKey(p.topic, p.partition)));
+  if (still.length) {
+    const earliest = await admin.listOffsets(
+      still.map((p) => ({ ...p, at: 'earliest' as const })),
+      { timeoutMs },
+    );
+    for (const o of earliest) stored.set(tpKey(o.topic, o.partition), o.offset);
+  }
+  return stored;
+}
+
+export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary> {
+  const timeoutMs = o.connectTimeoutMs ?? 10_000;
+  const admin = new Admin({ brokers: o.brokers, clientId: 'sluice-sink', ...(o.logger ? { logger: o.logger } : {}) });
+  const stop = new AbortController();
+  let reason: SinkSummary['reason'] = 'signal';
+  const onAbort = () => stop.abort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  let refresher: NodeJS.Timeout | undefined;
+  let stored = 0;
+  const started = Date.now();
+  try {
+    const [description] = await admin.describeTopics(o.topic, { timeoutMs }).catch((err: unknown) => {
+      const code = (err as { code?: unknown }).code;
+      if (err instanceof ConnectionError || code === 'TIMEOUT')
+        throw new BrokersUnreachableError(o.brokers, timeoutMs, err);
+      throw err;
+    });
+    const partitions = description!.partitions.map((p) => ({ topic: o.topic, partition: p.partition }));
+    const tracker = new LagTracker(partitions);
+    for (const [k, v] of await startPositions(admin, o.store, o.groupId, partitions, timeoutMs)) {
+      tracker.positions.set(k, v);
+    }
+    for (const [k, v] of await endOffsets(admin, partitions, timeoutMs)) tracker.ends.set(k, v);
+
+    let targets: Map<string, number> | undefined;
+    const checkDone = () => {
+      if (targets && !stop.signal.aborted && tracker.reached(targets)) {
+        reason = 'until';
+        stop.abort();
+      }
+      if (o.count !== undefined && stored >= o.count && !stop.signal.aborted) {
+        reason = 'count';
+        stop.abort();
+      }
+    };
+    if (o.until === 'end') targets = new Map(tracker.ends);
+    else
+      void o.until?.then((t) => {
+        targets = t;
+        checkDone();
+      });
+
+    const store = new TrackingStore(o.store, (parts) => {
+      for (const p of parts) {
+        tracker.positions.set(tpKey(p.topic, p.partition), p.next);
+        stored += p.records.length;
+        // The log may have grown past what we last listed: never show negative lag.
+        const key = tpKey(p.topic, p.partition);
+        if ((tracker.ends.get(key) ?? 0) < p.next) tracker.ends.set(key, p.next);
+      }
+      checkDone();
+    });
+
+    const refresh = async () => {
+      try {
+        for (const [k, v] of await endOffsets(admin, partitions, 5000)) {
+          tracker.ends.set(k, Math.max(v, tracker.ends.get(k) ?? 0));
+        }
+      } catch {
+        // The next refresh tries again; the display keeps the last known ends meanwhile.
+      }
+      if (!stop.signal.aborted) refresher = setTimeout(refresh, END_REFRESH_MS);
+    };
+    refresher = setTimeout(refresh, END_REFRESH_MS);
+
+    o.display?.start(() => ({ stored, lag: tracker.lag() }));
+    checkDone();
+    if (!stop.signal.aborted) {
+      await runSink({
+        consumer: {
+          brokers: o.brokers,
+          groupId: o.groupId,
+          clientId: 'sluice-sink',
+          autoOffsetReset: 'earliest',
+          ...(o.logger ? { logger: o.logger } : {}),
+        },
+        topics: o.topic,
+        store,
+        value: o.value ?? 'utf8',
+        onError: o.onError ?? 'fail',
+        signal: stop.signal,
+      });
+    } else {
+      await o.store.close();
+    }
+    if (refresher) clearTimeout(refresher);
+    let lag = tracker.lag();
+    try {
+      for (const [k, v] of await endOffsets(admin, partitions, 5000)) tracker.ends.set(k, v);
+      lag = tracker.lag();
+    } catch {
+      // keep the last known lag
+    }
+    const seconds = (Date.now() - started) / 1000;
+    return { stored, seconds, lag, reason, partitions: partitions.length };
+  } catch (err) {
+    await o.store.close().catch(() => {});
+    throw err;
+  } finally {
+    if (refresher) clearTimeout(refresher);
+    o.signal?.removeEventListener('abort', onAbort);
+    admin.close();
+  }
+}
+
+export function summaryLine(s: SinkSummary): string {
+  const rate = s.seconds > 0 ? s.stored / s.seconds : 0;
+  const why = s.reason === 'until' ? 'reached the end' : s.reason === 'count' ? 'count reached' : 'interrupted';
+  const lag = s.lag === undefined ? 'unknown' : formatCount(s.lag);
+  return (
+    `${why}: stored ${formatCount(s.stored)} records in ${s.seconds.toFixed(1)} s ` +
+    `(${formatCount(rate)} records/s), ${s.partitions} partitions, lag ${lag}`
+  );
+}
