@@ -8,7 +8,8 @@ export interface ProduceOrdersOptions {
   /** Orders a second (sent in ticks of 100 ms). */
   ratePerSecond: number;
   seconds: number;
-  seed?: number;
+  /** Where orders come from; pass the same one to a second call to continue its order ids. */
+  generator?: OrderGenerator;
   signal?: AbortSignal;
 }
 
@@ -17,7 +18,7 @@ const TICK_MS = 100;
 /** Sends orders for `seconds` (or until `signal`); resolves with how many were acknowledged. */
 export async function produceOrders(o: ProduceOrdersOptions): Promise<number> {
   const producer = new Producer({ brokers: o.brokers, clientId: 'sluice-demo', lingerMs: 5 });
-  const gen = new OrderGenerator(o.seed ?? 42);
+  const gen = o.generator ?? new OrderGenerator();
   const started = Date.now();
   const deadline = started + o.seconds * 1000;
   let sent = 0;
