@@ -54,9 +54,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await admin.createTopics([{ topic, numPartitions: partitions, replicationFactor: 1 }]);
     say(`Created topic ${topic} with ${partitions} partitions.`);
     const generator = new OrderGenerator();
-    const backlogSeconds = o.backlogSeconds ?? 6;
-    const backlogRate = o.backlogRate ?? 15_000;
-    const liveSeconds = o.liveSeconds ?? 20;
+    const backlogSeconds = o.backlogSeconds ?? 10;
+    const backlogRate = o.backlogRate ?? 20_000;
+    const liveSeconds = o.liveSeconds ?? 30;
     const liveRate = o.liveRate ?? 2_000;
     say(`Producing a backlog of orders for ${backlogSeconds} s (${backlogRate.toLocaleString('en-US')}/s)…`);
     const backlog = await produceOrders({

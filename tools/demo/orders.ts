@@ -94,7 +94,7 @@ export class OrderGenerator {
   constructor(seed = 42, customerCount = 200) {
     this.rnd = random(seed);
     this.people = customers(customerCount, this.rnd);
-    this.weights = this.people.map((_, i) => 1 / (i + 1) ** 0.8);
+    this.weights = this.people.map((_, i) => 1 / (i + 1) ** 0.6);
     this.totalWeight = this.weights.reduce((a, b) => a + b, 0);
   }
 
