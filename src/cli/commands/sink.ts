@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ExitCode } from '../exit-codes.js';
 
 /**
  * `sluice sink`: a topic into SQLite, PostgreSQL or JSONL files, exactly once (runSink), with a
@@ -23,6 +24,9 @@ export function register(program: Command): void {
     .option('--count <n>', 'stop after storing at least n records', positiveInt)
     .option('--until-end', 'stop once every partition reached the end offsets seen at start')
     .option('--no-progress', 'no progress display (the summary is still printed)')
+    // Commander exits 1 on a usage mistake; exit-codes.ts says 2 (help and --version stay 0). This moves
+    // to main.ts when the shared CLI handling lands.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.USAGE))
     .action(async (opts: SinkCliOptions) => {
       process.exitCode = await sinkAction(opts);
     });
@@ -49,7 +53,6 @@ function positiveInt(text: string): number {
 
 /** Runs the command; resolves with the exit code after printing one line for a failure. */
 async function sinkAction(opts: SinkCliOptions): Promise<number> {
-  const { ExitCode } = await import('../exit-codes.js');
   const { ProgressDisplay, progressLogger } = await import('../progress.js');
   const { runSinkCommand, summaryLine } = await import('../sink-run.js');
   const { storeFromUrl } = await import('../sink-store.js');
