@@ -141,6 +141,14 @@ function portFree(port: number): Promise<boolean> {
 
 const DEFAULT_PORT = 9092;
 
+/**
+ * The broker's port: `preferred` when free; else none fixed (the harness picks a free one), with a
+ * note saying so.
+ */
+export async function brokerPort(preferred = DEFAULT_PORT): Promise<{ port?: number; taken: boolean }> {
+  return (await portFree(preferred)) ? { port: preferred, taken: false } : { taken: true };
+}
+
 /** `npm start`: a broker of its own, the demo, the broker stopped. Resolves with the exit code. */
 export async function main(_argv: string[] = []): Promise<number> {
   const started = Date.now();
@@ -148,11 +156,11 @@ export async function main(_argv: string[] = []): Promise<number> {
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const free = await portFree(DEFAULT_PORT);
+  const { port, taken } = await brokerPort();
   console.log('Starting a local Apache Kafka (KRaft, single node)…');
-  const cluster = await startKafka({ ...(free ? { ports: { PLAINTEXT: DEFAULT_PORT } } : {}), listeners: [] });
+  const cluster = await startKafka({ ...(port ? { ports: { PLAINTEXT: port } } : {}), listeners: [] });
   try {
-    if (!free) console.log(`Port ${DEFAULT_PORT} is taken; the demo's broker listens on ${cluster.bootstrap} instead.`);
+    if (taken) console.log(`Port ${DEFAULT_PORT} is taken; the demo's broker listens on ${cluster.bootstrap} instead.`);
     console.log(`Kafka ${cluster.version} is running at ${cluster.bootstrap}.`);
     const result = await runDemo({
       brokers: [cluster.bootstrap],
