@@ -162,11 +162,20 @@ export async function main(_argv: string[] = []): Promise<number> {
   try {
     if (taken) console.log(`Port ${DEFAULT_PORT} is taken; the demo's broker listens on ${cluster.bootstrap} instead.`);
     console.log(`Kafka ${cluster.version} is running at ${cluster.bootstrap}.`);
-    const result = await runDemo({
-      brokers: [cluster.bootstrap],
-      dbPath: process.env.SLUICE_DEMO_DB ?? './sluice-demo.db',
-      signal: stop.signal,
-    });
+    let result: DemoResult;
+    try {
+      result = await runDemo({
+        brokers: [cluster.bootstrap],
+        dbPath: process.env.SLUICE_DEMO_DB ?? './sluice-demo.db',
+        signal: stop.signal,
+      });
+    } catch (err) {
+      // One line, as the CLI does; the stack only with SLUICE_DEMO_DEBUG=1.
+      process.stdout.write('\n');
+      console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (process.env.SLUICE_DEMO_DEBUG === '1') console.error(err);
+      return 1;
+    }
     if (stop.signal.aborted) return 130;
     console.log(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s; stopping Kafka.`);
     return result.rows === result.distinctOrders && result.rows === result.produced ? 0 : 1;
