@@ -202,9 +202,14 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
       } catch {
         // The next refresh tries again; the display keeps the last known ends meanwhile.
       }
-      if (!stop.signal.aborted) refresher = setTimeout(refresh, END_REFRESH_MS);
+      if (!stop.signal.aborted) schedule();
     };
-    refresher = setTimeout(refresh, END_REFRESH_MS);
+    // Unref'd, and not rescheduled once stopped (a refresh in flight at the end must not go on polling).
+    const schedule = () => {
+      refresher = setTimeout(refresh, END_REFRESH_MS);
+      refresher.unref();
+    };
+    schedule();
 
     o.display?.start(() => ({ stored, lag: tracker.lag() }));
     checkDone();
@@ -240,6 +245,7 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
     await o.store.close().catch(() => {});
     throw err;
   } finally {
+    stop.abort();
     if (refresher) clearTimeout(refresher);
     o.signal?.removeEventListener('abort', onAbort);
     admin.close();
