@@ -143,6 +143,8 @@ async function startPositions(
 
 export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary> {
   const timeoutMs = o.connectTimeoutMs ?? 10_000;
+  // A failed `until` is reported below once the sink runs; if it fails before that, it is not unhandled.
+  if (o.until instanceof Promise) o.until.catch(() => {});
   const admin = new Admin({ brokers: o.brokers, clientId: 'sluice-sink', ...(o.logger ? { logger: o.logger } : {}) });
   const stop = new AbortController();
   let reason: SinkSummary['reason'] = 'signal';
@@ -166,6 +168,7 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
     for (const [k, v] of await endOffsets(admin, partitions, timeoutMs)) tracker.ends.set(k, v);
 
     let targets: Map<string, number> | undefined;
+    let untilFailed: { err: unknown } | undefined;
     const checkDone = () => {
       if (targets && !stop.signal.aborted && tracker.reached(targets)) {
         reason = 'until';
@@ -178,10 +181,17 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
     };
     if (o.until === 'end') targets = new Map(tracker.ends);
     else
-      void o.until?.then((t) => {
-        targets = t;
-        checkDone();
-      });
+      o.until?.then(
+        (t) => {
+          targets = t;
+          checkDone();
+        },
+        (err: unknown) => {
+          // Without targets the sink would never stop by itself: stop now and report why.
+          untilFailed = { err };
+          stop.abort();
+        },
+      );
 
     const store = new TrackingStore(o.store, (parts) => {
       for (const p of parts) {
@@ -232,6 +242,7 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
       await o.store.close();
     }
     if (refresher) clearTimeout(refresher);
+    if (untilFailed) throw untilFailed.err;
     let lag = tracker.lag();
     try {
       for (const [k, v] of await endOffsets(admin, partitions, 5000)) tracker.ends.set(k, v);

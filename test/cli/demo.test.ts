@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { SinkError } from '../../src/sinks/errors.js';
 import { brokerPort, runDemo } from '../../tools/demo/main.js';
 import { OrderGenerator } from '../../tools/demo/orders.js';
 import { testEnv } from '../helpers/env.js';
@@ -75,5 +76,25 @@ describe('demo', () => {
       assert.match(out, /Top 5 customers by orders[\s\S]*customer +name +orders +revenue +currency/);
       assert.match(out, /each exactly once/);
     }
+  });
+
+  test('a sink that fails stops the demo at once: the producer is stopped, nothing left running', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      runDemo({
+        brokers: [env.kafka.bootstrap],
+        dbPath: path.join(env.dir, 'no-such-dir', 'demo.db'),
+        topic: uniqueName('orders'),
+        groupId: uniqueName('sluice-demo'),
+        backlogSeconds: 0.5,
+        backlogRate: 1000,
+        // Without the stop, the producer would go on for 2 minutes.
+        liveSeconds: 120,
+        liveRate: 100,
+        out: { write: () => true },
+      }),
+      (err: unknown) => err instanceof SinkError && /open failed/.test(err.message),
+    );
+    assert.ok(Date.now() - started < 60_000, 'the live producer was stopped');
   });
 });

@@ -73,13 +73,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     );
     say(`  sluice sink -t ${topic} -g ${groupId} --store sqlite:${o.dbPath} --value json`);
     say();
+    // Ctrl-C stops both; a failed sink stops the producer, a failed producer the sink (via `until`).
+    const liveStop = new AbortController();
+    const abortLive = () => liveStop.abort();
+    o.signal?.addEventListener('abort', abortLive, { once: true });
     const live = produceOrders({
       brokers: o.brokers,
       topic,
       ratePerSecond: liveRate,
       seconds: liveSeconds,
       generator,
-      ...(o.signal ? { signal: o.signal } : {}),
+      signal: liveStop.signal,
     });
     // The sink runs until it has stored everything the producer sent: the end offsets once it is done.
     const until = live.then(async () => {
@@ -88,10 +92,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       );
       return new Map(ends.map((e) => [tpKey(e.topic, e.partition), e.offset]));
     });
+    // runSinkCommand reports a failed `until`; if the sink fails before it looks, nobody else must.
+    until.catch(() => {});
     const store = new SqliteStore({ path: o.dbPath, synchronous: 'normal' });
     const display = new ProgressDisplay({ out, label: `${topic} → sqlite:${o.dbPath}` });
-    const [summary, liveCount] = await Promise.all([
-      runSinkCommand({
+    let summary: Awaited<ReturnType<typeof runSinkCommand>>;
+    try {
+      summary = await runSinkCommand({
         brokers: o.brokers,
         groupId,
         topic,
@@ -101,9 +108,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         display,
         logger: progressLogger(display),
         ...(o.signal ? { signal: o.signal } : {}),
-      }),
-      live,
-    ]);
+      });
+    } catch (err) {
+      liveStop.abort();
+      await live.catch(() => {});
+      throw err;
+    } finally {
+      o.signal?.removeEventListener('abort', abortLive);
+    }
+    const liveCount = await live;
     display.finish(summaryLine(summary));
     const produced = backlog + liveCount;
     if (o.signal?.aborted) {
