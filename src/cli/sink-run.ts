@@ -43,19 +43,56 @@ export interface SinkSummary {
   partitions: number;
 }
 
-/** Stored positions and end offsets of one topic's partitions, and the lag between them. */
+/**
+ * Stored positions and end offsets of one topic's partitions, and the lag between them.
+ *
+ * Control records (transaction markers) end many partitions of transactional topics, and runSink
+ * stores no position for a batch that holds nothing else: the stored position then stays one short
+ * of the end offset for good. The consumer's committed offset does move past them, so a partition
+ * whose stored position has not moved for a while and whose committed offset is at the target
+ * counts as there. (The wait lets a store that is behind Kafka's commit — a restored backup — catch
+ * up first: runSink re-stores from the store's position.)
+ */
 export class LagTracker {
   readonly positions = new Map<string, number>();
   readonly ends = new Map<string, number>();
+  /** The group's committed offsets, read with the end offsets. */
+  readonly committed = new Map<string, number>();
+  /** Per partition: the stored position at the last refresh and since when it has not moved (ms). */
+  private readonly still = new Map<string, { at: number; since: number }>();
 
-  constructor(readonly partitions: TopicPartition[]) {}
+  constructor(
+    readonly partitions: TopicPartition[],
+    private readonly stallMs = STALL_MS,
+  ) {}
 
-  lag(): number | undefined {
+  /** Notes, at a refresh, which stored positions moved since the previous one. */
+  observe(now: number): void {
+    for (const p of this.partitions) {
+      const key = tpKey(p.topic, p.partition);
+      const at = this.positions.get(key) ?? -1;
+      const s = this.still.get(key);
+      if (!s || s.at !== at) this.still.set(key, { at, since: now });
+    }
+  }
+
+  /** Where a partition effectively is: its stored position, or past trailing control records. */
+  private effective(key: string, now: number): number | undefined {
+    const pos = this.positions.get(key);
+    const committed = this.committed.get(key);
+    const s = this.still.get(key);
+    if (pos !== undefined && committed !== undefined && committed > pos && s && s.at === pos) {
+      if (now - s.since >= this.stallMs) return committed;
+    }
+    return pos;
+  }
+
+  lag(now = Date.now()): number | undefined {
     if (this.ends.size < this.partitions.length) return undefined;
     let lag = 0;
     for (const p of this.partitions) {
       const key = tpKey(p.topic, p.partition);
-      const pos = this.positions.get(key);
+      const pos = this.effective(key, now);
       if (pos === undefined) return undefined;
       lag += Math.max(0, (this.ends.get(key) ?? 0) - pos);
     }
@@ -63,11 +100,11 @@ export class LagTracker {
   }
 
   /** Every partition stored up to its target. */
-  reached(targets: Map<string, number>): boolean {
+  reached(targets: Map<string, number>, now = Date.now()): boolean {
     for (const p of this.partitions) {
       const key = tpKey(p.topic, p.partition);
       const target = targets.get(key) ?? 0;
-      if ((this.positions.get(key) ?? -1) < target) return false;
+      if ((this.effective(key, now) ?? -1) < target) return false;
     }
     return true;
   }
@@ -104,6 +141,8 @@ class TrackingStore implements SinkStore {
 }
 
 const END_REFRESH_MS = 2000;
+/** How long a stored position must stay put before the committed offset past it counts (LagTracker). */
+const STALL_MS = 4000;
 
 async function endOffsets(admin: Admin, partitions: TopicPartition[], timeoutMs: number) {
   const listed = await admin.listOffsets(
@@ -166,6 +205,7 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
       tracker.positions.set(k, v);
     }
     for (const [k, v] of await endOffsets(admin, partitions, timeoutMs)) tracker.ends.set(k, v);
+    tracker.observe(Date.now());
 
     let targets: Map<string, number> | undefined;
     let untilFailed: { err: unknown } | undefined;
@@ -206,9 +246,14 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
 
     const refresh = async () => {
       try {
-        for (const [k, v] of await endOffsets(admin, partitions, 5000)) {
-          tracker.ends.set(k, Math.max(v, tracker.ends.get(k) ?? 0));
-        }
+        const [ends, committed] = await Promise.all([
+          endOffsets(admin, partitions, 5000),
+          admin.listGroupOffsets(o.groupId, partitions, { timeoutMs: 5000 }),
+        ]);
+        for (const [k, v] of ends) tracker.ends.set(k, Math.max(v, tracker.ends.get(k) ?? 0));
+        for (const c of committed) if (c.offset >= 0) tracker.committed.set(tpKey(c.topic, c.partition), c.offset);
+        tracker.observe(Date.now());
+        checkDone();
       } catch {
         // The next refresh tries again; the display keeps the last known ends meanwhile.
       }

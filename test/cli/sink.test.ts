@@ -119,6 +119,39 @@ describe('sluice sink', () => {
     assert.deepEqual(rowCount(db), { rows: 3000, distinct: 3000 });
   });
 
+  test('--until-end ends on a transactional topic, whose partitions end with a commit marker', async () => {
+    const topic = await createTopic(2);
+    const producer = new Producer({ brokers: env.kafka.bootstrap, transactionalId: uniqueName('tx') });
+    try {
+      await producer.initTransactions();
+      await producer.beginTransaction();
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 100 }, (_, n) => ({ key: `k${n}`, value: JSON.stringify({ n }) })),
+      });
+      await producer.commitTransaction();
+    } finally {
+      await producer.close();
+    }
+    const db = path.join(env.dir, `${topic}.db`);
+    // Before: the stored positions stayed one short of the end offsets (the marker) and it never ended.
+    const run = await sluice([
+      'sink',
+      '-t',
+      topic,
+      '-g',
+      'g1',
+      '--store',
+      `sqlite:${db}`,
+      '--value',
+      'json',
+      '--until-end',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /reached the end: stored 100 records .* lag 0/);
+    assert.deepEqual(rowCount(db), { rows: 100, distinct: 100 });
+  });
+
   test('errors: one line and the documented exit code', async () => {
     const topic = await createTopic(1);
     const db = path.join(env.dir, `${topic}.db`);
