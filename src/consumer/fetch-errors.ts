@@ -47,7 +47,7 @@ export function scanFetched(
   if (scan.batches === 0) return noWholeBatchError(state, fetchOffset, records, scan.corrupt);
   const at = { topic: state.topic, partition: state.partition, offset: fetchOffset };
   if (highWatermark >= 0 && scan.nextOffset > highWatermark) {
-    return new CorruptRecordError(
+    return new PastHighWatermarkError(
       at,
       `the fetched batches end at offset ${scan.nextOffset - 1}, past the high watermark ${highWatermark}`,
     );
@@ -60,6 +60,16 @@ export function scanFetched(
   }
   return scan;
 }
+
+/**
+ * Batches ending past the response's high watermark. Corrupt only if it persists: Kafka takes the
+ * watermark it reports before it reads the log (Partition.readRecords), so under concurrent appends
+ * a sound response can end past it. The fetcher fetches again a few times before reporting it.
+ */
+export class PastHighWatermarkError extends CorruptRecordError {}
+
+/** Consecutive responses past the high watermark before it counts as corruption (each refetch sees a newer one). */
+export const PAST_HIGH_WATERMARK_REFETCHES = 3;
 
 /** Why a non-empty `records` blob held no whole batch: a corrupt header, or a batch over the fetch limit. */
 function noWholeBatchError(state: TopicPartition, position: number, records: Buffer, corrupt: boolean): Error {

@@ -4,7 +4,13 @@ import { type ConsumerFetchEvent, consumerFetchChannel, publishConsumerError } f
 import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { Fetch, type FetchResponse, type FetchResponsePartitionData } from '../protocol/generated/fetch.js';
 import { ZERO_UUID } from '../protocol/reader.js';
-import { partitionBackoff, RETRY_PARTITION, scanFetched } from './fetch-errors.js';
+import {
+  PAST_HIGH_WATERMARK_REFETCHES,
+  PastHighWatermarkError,
+  partitionBackoff,
+  RETRY_PARTITION,
+  scanFetched,
+} from './fetch-errors.js';
 import { FetchSession, type SessionPartition, toForgotten, toTopics } from './fetch-session.js';
 import type { FetchedChunk, FetchedFrame, PartitionState } from './partition-state.js';
 
@@ -459,9 +465,15 @@ export class Fetcher {
     // Only the batch headers are read here; records are decoded when delivered.
     const scan = scanFetched(state, records, asked.fetchOffset, Number(p.highWatermark));
     if (scan instanceof Error) {
+      // A stale high watermark (see PastHighWatermarkError): drop this answer and fetch again from
+      // the same position; the next response reports a newer watermark.
+      if (scan instanceof PastHighWatermarkError && state.pastHighWatermark++ < PAST_HIGH_WATERMARK_REFETCHES) {
+        return false;
+      }
       this.events.onError(scan, state);
       return false;
     }
+    state.pastHighWatermark = 0;
     state.position = scan.nextOffset;
     state.lastFetchedEpoch = scan.lastEpoch;
     frame.bytes += records.length;

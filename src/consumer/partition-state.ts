@@ -97,6 +97,8 @@ export class PartitionState implements TopicPartition {
   retryAt = 0;
   /** Consecutive retriable fetch errors of this partition, for its backoff. */
   fetchFailures = 0;
+  /** Consecutive fetch responses whose batches ended past their high watermark (fetcher.ts). */
+  pastHighWatermark = 0;
   /**
    * Bumped on every seek/reset. A fetch response tagged with an older value is discarded, so data
    * fetched before a seek never reaches the application.
