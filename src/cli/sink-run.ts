@@ -6,6 +6,7 @@
 // once every partition's stored position reaches its target the sink stops. `count` stops after the
 // batch that reaches it. A signal stops it too (Ctrl-C): what was stored is kept.
 import { Admin } from '../admin/admin.js';
+import type { ClientOptions } from '../cluster/options.js';
 import { type TopicPartition, tpKey } from '../consumer/topic-partition.js';
 import type { Logger } from '../logger.js';
 import { ConnectionError } from '../network/errors.js';
@@ -17,6 +18,8 @@ import { BrokersUnreachableError } from './sink-failure.js';
 
 export interface SinkCommandOptions {
   brokers: string[];
+  /** TLS, SASL, client id and timeouts from the shared CLI options (brokers and logger come from above). */
+  client?: Omit<ClientOptions, 'brokers' | 'logger'>;
   groupId: string;
   topic: string;
   store: SinkStore;
@@ -184,7 +187,12 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
   const timeoutMs = o.connectTimeoutMs ?? 10_000;
   // A failed `until` is reported below once the sink runs; if it fails before that, it is not unhandled.
   if (o.until instanceof Promise) o.until.catch(() => {});
-  const admin = new Admin({ brokers: o.brokers, clientId: 'sluice-sink', ...(o.logger ? { logger: o.logger } : {}) });
+  const admin = new Admin({
+    clientId: 'sluice-sink',
+    ...o.client,
+    brokers: o.brokers,
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
   const stop = new AbortController();
   let reason: SinkSummary['reason'] = 'signal';
   const onAbort = () => stop.abort();
@@ -271,9 +279,10 @@ export async function runSinkCommand(o: SinkCommandOptions): Promise<SinkSummary
     if (!stop.signal.aborted) {
       await runSink({
         consumer: {
+          clientId: 'sluice-sink',
+          ...o.client,
           brokers: o.brokers,
           groupId: o.groupId,
-          clientId: 'sluice-sink',
           autoOffsetReset: 'earliest',
           ...(o.logger ? { logger: o.logger } : {}),
         },

@@ -1,20 +1,17 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { addMetricsOption, startConsumerMetrics } from '../../observability/metrics-cli.js';
+import { type ConnectionFlags, withConnectionOptions } from '../connection.js';
 import { ExitCode } from '../exit-codes.js';
 
 /**
  * `sluice sink`: a topic into SQLite, PostgreSQL or JSONL files, exactly once (runSink), with a
  * progress display on stderr. The client is loaded inside the action, so `sluice --help` stays fast.
- *
- * `-b/-g/-t` are declared here for now; they move to the shared connection options (TLS, SASL) when
- * those land.
+ * Brokers, TLS, SASL, client id and the config file are the shared connection options.
  */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('sink')
     .description('store a topic in SQLite, PostgreSQL or JSONL files, exactly once, with a progress display')
-    .addOption(
-      new Option('-b, --brokers <host:port,...>', 'bootstrap brokers').env('SLUICE_BROKERS').default('localhost:9092'),
-    )
     .requiredOption('-t, --topic <topic>', 'the topic to store')
     .requiredOption('-g, --group <group>', 'consumer group: the store keeps positions per group')
     .requiredOption('--store <url>', 'sqlite:<file> | postgres://user:pass@host:port/db | jsonl:<directory>')
@@ -24,16 +21,15 @@ export function register(program: Command): void {
     .option('--count <n>', 'stop after storing at least n records', positiveInt)
     .option('--until-end', 'stop once every partition reached the end offsets seen at start')
     .option('--no-progress', 'no progress display (the summary is still printed)')
-    // Commander exits 1 on a usage mistake; exit-codes.ts says 2 (help and --version stay 0). This moves
-    // to main.ts when the shared CLI handling lands.
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.USAGE))
-    .action(async (opts: SinkCliOptions) => {
-      process.exitCode = await sinkAction(opts);
-    });
+    // Commander exits 1 on a usage mistake; exit-codes.ts says 2 (help and --version stay 0).
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.USAGE));
+  addMetricsOption(cmd);
+  withConnectionOptions(cmd).action(async (opts: SinkCliOptions) => {
+    process.exitCode = await sinkAction(opts);
+  });
 }
 
-export interface SinkCliOptions {
-  brokers: string;
+export interface SinkCliOptions extends ConnectionFlags {
   topic: string;
   group: string;
   store: string;
@@ -43,6 +39,8 @@ export interface SinkCliOptions {
   count?: number;
   untilEnd?: boolean;
   progress: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 function positiveInt(text: string): number {
@@ -57,6 +55,7 @@ async function sinkAction(opts: SinkCliOptions): Promise<number> {
   const { runSinkCommand, summaryLine } = await import('../sink-run.js');
   const { storeFromUrl } = await import('../sink-store.js');
   const { exitCodeFor, failureLine } = await import('../sink-failure.js');
+  const { clientOptions } = await import('../connection.js');
 
   const stop = new AbortController();
   let interrupted = false;
@@ -69,9 +68,16 @@ async function sinkAction(opts: SinkCliOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   const out = process.stderr;
   let display: InstanceType<typeof ProgressDisplay> | undefined;
+  let metrics: Awaited<ReturnType<typeof startConsumerMetrics>> | undefined;
   try {
     const store = storeFromUrl(opts.store, opts.mode ?? 'append');
-    const brokers = opts.brokers
+    const { brokers: brokerList, logger: _logger, ...client } = clientOptions(opts);
+    // Before the consumer starts, so its first rebalance and fetches count.
+    if (opts.metricsPort !== undefined) {
+      metrics = await startConsumerMetrics(opts.metricsPort, { host: opts.metricsHost });
+      out.write(`Metrics at ${metrics.url}\n`);
+    }
+    const brokers = brokerList
       .split(',')
       .map((b) => b.trim())
       .filter(Boolean);
@@ -81,6 +87,7 @@ async function sinkAction(opts: SinkCliOptions): Promise<number> {
     });
     const summary = await runSinkCommand({
       brokers,
+      client,
       groupId: opts.group,
       topic: opts.topic,
       store,
@@ -101,6 +108,7 @@ async function sinkAction(opts: SinkCliOptions): Promise<number> {
     out.write(`${failureLine('sink', err)}\n`);
     return exitCodeFor(err);
   } finally {
+    await metrics?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
