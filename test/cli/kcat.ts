@@ -1,9 +1,10 @@
 // Where kcat (librdkafka's command-line client) is, and installing it (Debian's `kcat` package) when it
 // is not. Installing happens only in the set-up of `npm test` (the `kcat` need, tools/test-needs.mjs),
 // never while tests run: SLUICE_NO_INSTALL=1 is set then, as for the Kafka jars and PostgreSQL.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { aptInstall, canApt } from '../kafka/apt.js';
 import { installsForbidden, NO_INSTALL_ENV } from '../kafka/env.js';
 import { HarnessError } from '../kafka/errors.js';
 
@@ -41,25 +42,11 @@ export async function ensureKcat(): Promise<{ bin: string; version: string }> {
   const found = findKcat();
   if (found) return found;
   if (installsForbidden()) return requireKcat();
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get'))
+  if (!canApt())
     throw new HarnessError('kcat is not installed and cannot be installed here (needs root and apt-get): install kcat');
   console.error('[sluice] kcat is missing; installing it with apt-get (kcat)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await apt(['update'], env);
-  await apt(['install', '-y', '--no-install-recommends', 'kcat'], env);
+  await aptInstall('kcat');
   const installed = findKcat();
   if (!installed) throw new HarnessError('apt-get installed kcat, but no kcat is on PATH');
   return installed;
-}
-
-function apt(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('apt-get', args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 }, (err, stdout, stderr) => {
-      if (!err) return resolve();
-      console.error(`${stdout}${stderr}`.trimEnd().split('\n').slice(-15).join('\n'));
-      reject(
-        new HarnessError(`apt-get ${args.join(' ')} failed (${err.message.split('\n')[0]}); see its output above`),
-      );
-    });
-  });
 }

@@ -1,9 +1,10 @@
 // Where PostgreSQL's server binaries are, and installing them (Debian's packages) when they are not.
 // Installing happens only in the set-up of `npm test` (the `postgres` need, tools/test-needs.mjs), never
 // while tests run: SLUICE_NO_INSTALL=1 is set then, as for the Kafka jars.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { aptInstall, canApt } from '../kafka/apt.js';
 import { installsForbidden, NO_INSTALL_ENV } from '../kafka/env.js';
 import { HarnessError } from '../kafka/errors.js';
 
@@ -79,30 +80,15 @@ export async function ensurePostgres(): Promise<PostgresBinaries> {
   const found = findPostgres();
   if (found) return found;
   if (installsForbidden() || process.env[PG_BIN_ENV]) return requirePostgres(); // throws, explaining
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+  if (!canApt()) {
     throw new HarnessError(
       'PostgreSQL is not installed and cannot be installed here (installing needs root and apt-get). ' +
         `Install the postgresql package, or point ${PG_BIN_ENV} at a directory holding initdb and postgres.`,
     );
   }
   console.error('[sluice] PostgreSQL is missing; installing it with apt-get (postgresql)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await apt(['update'], env);
-  await apt(['install', '-y', '--no-install-recommends', 'postgresql'], env);
+  await aptInstall('postgresql');
   const installed = findPostgres();
   if (!installed) throw new HarnessError(`apt-get installed postgresql, but no initdb/postgres under ${DEBIAN_ROOT}`);
   return installed;
-}
-
-function apt(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('apt-get', args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 }, (err, stdout, stderr) => {
-      if (!err) return resolve();
-      // The set-up's report shows one line per need: the output goes to stderr, the reason in the error.
-      console.error(`${stdout}${stderr}`.trimEnd().split('\n').slice(-15).join('\n'));
-      reject(
-        new HarnessError(`apt-get ${args.join(' ')} failed (${err.message.split('\n')[0]}); see its output above`),
-      );
-    });
-  });
 }
