@@ -1,6 +1,6 @@
 // `npm run bench:startup`: how fast the CLI and the package start, against kcat and KafkaJS, in one run:
 //   - `sluice --help` (the built CLI, dist/) against `kcat -h` (if kcat is installed) — goal < 150 ms;
-//   - `import('sluice')` (dist/src/index.js) against `require('kafkajs')` — goal < 60 ms;
+//   - `import('sluice')` (dist/index.js) against `require('kafkajs')` — goal < 60 ms;
 // the CLI as the median wall time of `--runs` fresh processes (a bare `node -e 0` is shown for scale),
 // the imports as the median time of the import itself, measured inside fresh processes. Builds dist/
 // first (`npm run build`).
@@ -41,10 +41,10 @@ function inProcess(code: string): number {
 const timed = (load: string) => `const t0 = performance.now(); ${load}; console.log(performance.now() - t0);`;
 
 const node = process.execPath;
-const index = path.join(root, 'dist/src/index.js');
+const index = path.join(root, 'dist/index.js');
 const rows: Array<[string, number | undefined, string]> = [
   ['node -e 0 (scale)', median(node, ['-e', '0']), ''],
-  ['sluice --help', median(node, [path.join(root, 'dist/src/cli/main.js'), '--help']), 'goal < 150 ms'],
+  ['sluice --help', median(node, [path.join(root, 'bin/sluice.mjs'), '--help']), 'goal < 150 ms'],
   ['kcat -h', median('kcat', ['-h']), ''],
   ["import('sluice') (in process)", inProcess(timed(`await import(${JSON.stringify(index)})`)), 'goal < 60 ms'],
   [

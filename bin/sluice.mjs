@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const main = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 if (!existsSync(main)) {
   process.stderr.write(
-    'sluice: the CLI is not built (no dist/src/cli/main.js): run `npm run build`, ' +
+    'sluice: the CLI is not built (no dist/cli.js): run `npm run build`, ' +
       'or use `node --import tsx src/cli/main.ts` from the repository\n',
   );
   process.exit(1);

@@ -11,15 +11,18 @@
 //   node24           Node 24 (the npm `node` package) in .cache/node24
 //   bench-peers      @platformatic/kafka 2.x in .cache/bench-peers (for the Node 24 runs)
 //   bench-build      src/ and bench/clients compiled by tsc into .cache/bench-build
+//   dist             the package's build (`npm run build`: dist/, as packed and installed)
 //   postgres         PostgreSQL's server binaries (Debian's postgresql package, apt-get as root; implied by
 //                    sharedPostgres( and startPostgres(, see test/pg/)
 //   kcat             kcat, librdkafka's command-line client (Debian's kcat package, apt-get as root), to
 //                    compare `sluice consume` with it (test/cli/)
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importTs, root, SetupError } from './setup.mjs';
 
-const KNOWN = /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|postgres|kcat)$/;
+const KNOWN =
+  /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|dist|postgres|kcat)$/;
 const PRAGMA = /^[ \t]*\/\/[ \t]*sluice-test-needs:(.*)$/gm;
 const IMPLIES_KAFKA = /\b(sharedKafka|startKafka|runJava)\(/;
 const IMPLIES_POSTGRES = /\b(sharedPostgres|startPostgres)\(/;
@@ -39,7 +42,7 @@ export function needsOf(files) {
         if (!KNOWN.test(need)) {
           throw new SetupError(
             `${file}: unknown need "${need}" on its sluice-test-needs line ` +
-              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, postgres, kcat)',
+              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, dist, postgres, kcat)',
           );
         }
         needs.add(need);
@@ -86,6 +89,7 @@ export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION 
   };
   const npm = async () => {
     const out = [];
+    if (needs.includes('dist')) out.push(await step('dist', () => buildDist()));
     if (!needs.includes('node24') && !needs.includes('bench-peers') && !needs.includes('bench-build')) return out;
     const peers = await importTs('bench/lib/peers.ts');
     if (needs.includes('node24')) out.push(await step('node24', () => `Node ${peers.installNode24().version}`));
@@ -118,6 +122,20 @@ export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION 
   };
   const [a, b, c] = await Promise.all([maven(), npm(), system()]);
   return [...a, ...b, ...c];
+}
+
+/** `npm run build` (tools/build.mjs) in a child process; resolves to a description, rejects with its output. */
+function buildDist() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'tools', 'build.mjs')], { cwd: root });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve('package build (dist/)') : reject(new Error(`npm run build failed: ${output.trim()}`)),
+    );
+  });
 }
 
 /** One line for the run's log: what set-up provided, or what it could not. */

@@ -12,10 +12,12 @@ import { register as topics } from './commands/topics.js';
 import { applyConfigFile } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError } from './fail.js';
+import { packageVersion } from './version.js';
 
 export function program(): Command {
   const p = new Command('sluice')
     .description('Kafka from the command line: consume, produce, sink, topics, groups, lag')
+    .version(packageVersion(), '-V, --version', 'print the version of sluice')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false })
     .addHelpText(
