@@ -1,5 +1,6 @@
 // `npm run build`: the package's dist/, from src/.
 //   dist/index.js    the library (`import … from 'sluice'`)
+//   dist/kafkajs.js  the KafkaJS-compatible facade (`import … from 'sluice/kafkajs'`)
 //   dist/cli.js      the `sluice` command (bin/sluice.mjs runs it)
 //   dist/chunks/     code the entry points share, and what they load lazily (`await import(…)`)
 //   dist/types/      declarations (tsc), dist/types/index.d.ts for the main entry
@@ -17,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
 /** The entry points: output name → source file. */
-export const entryPoints = { index: 'src/index.ts', cli: 'src/cli/main.ts' };
+export const entryPoints = { index: 'src/index.ts', kafkajs: 'src/kafkajs/index.ts', cli: 'src/cli/main.ts' };
 
 rmSync(dist, { recursive: true, force: true });
 
