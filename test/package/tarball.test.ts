@@ -165,6 +165,29 @@ test('the tarball holds the built package and nothing else; the folder holds onl
   for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(path.join(appDir, 'node_modules', dep)), dep);
 });
 
+test('no shipped declaration imports a module the user may not have (optional peers, dev dependencies)', () => {
+  const pkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
+  const allowed = new Set(Object.keys(pkg.dependencies));
+  const bad: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.d.ts')) {
+        const text = readFileSync(p, 'utf8');
+        for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+          const spec = m[1]!;
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!spec.startsWith('.') && !spec.startsWith('node:') && !allowed.has(name))
+            bad.push(`${path.relative(installed, p)} imports '${spec}'`);
+        }
+      }
+    }
+  };
+  walk(path.join(installed, 'dist'));
+  assert.deepEqual(bad, []);
+});
+
 test('an ES module app produces and consumes through the broker', async () => {
   const topic = uniqueName('tarball-esm');
   const r = await inApp(process.execPath, ['esm-app.mjs', bootstrap, topic, 'esm']);
