@@ -184,7 +184,7 @@ try {
     const g = moduleGraph(entry);
     console.log(
       `| ${name} | ${r.importMs.toFixed(0)} ms | ${mb(r.rssImport)} | ${mb(r.rss)} | ${r.totalMs.toFixed(0)} ms | ` +
-        `${g.files} files, ${(g.bytes / 1024).toFixed(0)} KB | ${g.generated.length} of ${total} |`,
+        `${g.files} file${g.files === 1 ? '' : 's'}, ${(g.bytes / 1024).toFixed(0)} KB | ${g.generated.length} of ${total} |`,
     );
   }
 } finally {
