@@ -1,8 +1,10 @@
 // One KafkaJS send/sendBatch on a Sluice producer, the partitioner hook for KafkaJS partitioners, and
 // the error mapping of the producer's calls.
 import { TimeoutError } from '../cluster/deadline.js';
+import { ProducerFencedError } from '../producer/errors.js';
 import type { Producer } from '../producer/producer.js';
 import type { Partitioner, PartitionerInput } from '../producer/types.js';
+import { KafkaError } from '../protocol/errors.js';
 import { KafkaJSError, KafkaJSNumberOfRetriesExceeded, toKafkaJSError } from './errors.js';
 import type { ICustomPartitioner, PartitionerMessage, PartitionMetadata } from './partitioners.js';
 import { type Message, type RecordMetadata, toRecordMetadata, toSluiceMessages } from './producer-messages.js';
@@ -12,6 +14,13 @@ import { type Message, type RecordMetadata, toRecordMetadata, toSluiceMessages }
  * KafkaJS's KafkaJSNumberOfRetriesExceeded around the last broker error (e.g. UNKNOWN_TOPIC_OR_PARTITION).
  */
 export function toProducerError(err: unknown): unknown {
+  // Fenced by a newer producer with the same transactional id: KafkaJS reports the broker's error
+  // (PRODUCER_FENCED / INVALID_PRODUCER_EPOCH) as a KafkaJSProtocolError.
+  if (err instanceof ProducerFencedError && err.cause instanceof KafkaError) {
+    const e = toKafkaJSError(err.cause);
+    if (e instanceof Error) Object.defineProperty(e, 'cause', { value: err, configurable: true, writable: true });
+    return e;
+  }
   if (err instanceof TimeoutError && err.cause !== undefined) {
     const cause = toKafkaJSError(err.cause);
     if (cause instanceof Error) return new KafkaJSNumberOfRetriesExceeded(cause);

@@ -145,7 +145,13 @@ export class KafkaJSProducer {
   async sendBatch({ acks = -1, compression, topicMessages = [] }: ProducerBatch): Promise<RecordMetadata[]> {
     const codec = this.#check(acks, compression, topicMessages);
     this.#usable();
-    return sendTopics(this.#producer(acks, codec), topicMessages, this.#originals, this.#partitioner !== undefined);
+    let producer: Producer;
+    try {
+      producer = this.#producer(acks, codec);
+    } catch (err) {
+      throw toError(err);
+    }
+    return sendTopics(producer, topicMessages, this.#originals, this.#partitioner !== undefined);
   }
 
   /** Starts a transaction (needs `transactionalId`); the producer id is fetched, and older producers fenced, the first time. */
@@ -158,20 +164,23 @@ export class KafkaJSProducer {
       );
     }
     this.#usable();
-    this.#txnProducer ??= new Producer({
-      ...this.#base!,
-      acks: 'all',
-      idempotent: true,
-      transactionalId: id,
-      transactionTimeoutMs: this.config.transactionTimeout ?? 60_000,
-    });
-    const producer = this.#txnProducer;
+    const base = this.#base!;
     try {
-      await producer.beginTransaction();
+      this.#txnProducer ??= new Producer({
+        ...base,
+        acks: 'all',
+        idempotent: true,
+        // Transactions need idempotence, which allows at most 5 requests in flight and at least one retry.
+        maxInFlightRequestsPerConnection: Math.min(base.maxInFlightRequestsPerConnection ?? 5, 5),
+        retries: Math.max(base.retries ?? 2147483647, 1),
+        transactionalId: id,
+        transactionTimeoutMs: this.config.transactionTimeout ?? 60_000,
+      });
+      await this.#txnProducer.beginTransaction();
     } catch (err) {
       throw toError(err);
     }
-    this.#txn = new KafkaJSTransaction(producer, {
+    this.#txn = new KafkaJSTransaction(this.#txnProducer, {
       originals: this.#originals,
       customPartitioner: this.#partitioner !== undefined,
       check: (acks, compression, topicMessages) => this.#check(acks, compression, topicMessages, true),

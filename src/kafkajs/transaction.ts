@@ -3,7 +3,7 @@
 import type { Producer } from '../producer/producer.js';
 import type { ConsumerGroupMetadata } from '../producer/types.js';
 import type { CompressionName } from '../protocol/compression/codec.js';
-import { KafkaJSNonRetriableError, toKafkaJSError } from './errors.js';
+import { KafkaJSNonRetriableError } from './errors.js';
 import type { KafkaJSLogger } from './logger.js';
 import type { PartitionerMessage } from './partitioners.js';
 import type { Message, RecordMetadata } from './producer-messages.js';
@@ -108,7 +108,7 @@ export class KafkaJSTransaction {
     try {
       await this.producer.commitTransaction();
     } catch (err) {
-      throw toKafkaJSError(err);
+      throw toProducerError(err);
     }
     this.#ended = true;
   }
@@ -118,7 +118,7 @@ export class KafkaJSTransaction {
     try {
       await this.producer.abortTransaction();
     } catch (err) {
-      throw toKafkaJSError(err);
+      throw toProducerError(err);
     }
     this.#ended = true;
   }

@@ -294,9 +294,19 @@ test('KafkaJS errors: not connected, no value, acks with idempotence, unknown to
       (e: Error) => e instanceof KafkaJSNonRetriableError && /Invalid message without value/.test(e.message),
     );
     await assert.rejects(p.send({ topic: '', messages: [] }), (e: Error) => e.message === 'Invalid topic');
+    await assert.rejects(
+      p.send({ topic, messages: [{ key: 5 as never, value: 'x' }] }),
+      (e: Error) => e instanceof KafkaJSNonRetriableError && /key must be a Buffer, a string or null/.test(e.message),
+    );
   } finally {
     await p.disconnect();
   }
+  // A setting Sluice rejects is a KafkaJS error too (Sluice's ConfigError is its cause).
+  await assert.rejects(facade().producer({ maxInFlightRequests: 0 }).connect(), (e: Error) => {
+    assert.ok(e instanceof KafkaJSNonRetriableError);
+    assert.match(e.message, /maxInFlightRequestsPerConnection/);
+    return true;
+  });
   const idem = facade().producer({ idempotent: true });
   assert.equal(idem.isIdempotent(), true);
   await idem.connect();

@@ -129,3 +129,45 @@ test('transaction() needs a transactionalId; idempotent transactions need acks -
   }
   assert.deepEqual(await readCommitted(topic, 2), ['inside', 'outside']);
 });
+
+test('a transactional producer without idempotent and with maxInFlightRequests > 5 still runs transactions', async () => {
+  const topic = await topicWith(1);
+  // KafkaJS's transactions are idempotent whatever `idempotent` says; Sluice's need at most 5 in flight.
+  const producer = facade().producer({ transactionalId: uniqueName('kjs-tx'), maxInFlightRequests: 10 });
+  await producer.connect();
+  try {
+    const t = await producer.transaction();
+    await t.send({ topic, messages: [{ value: 'ok' }] });
+    await t.commit();
+  } finally {
+    await producer.disconnect();
+  }
+  assert.deepEqual(await readCommitted(topic, 1), ['ok']);
+});
+
+test('a newer producer with the same transactionalId fences the older one: KafkaJSProtocolError, as in KafkaJS', async () => {
+  const topic = await topicWith(1);
+  const transactionalId = uniqueName('kjs-tx');
+  const old = facade().producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+  const fresh = facade().producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+  await old.connect();
+  await fresh.connect();
+  try {
+    const t = await old.transaction();
+    await t.send({ topic, messages: [{ value: 'zombie' }] });
+    const t2 = await fresh.transaction();
+    const err = await t.commit().then(
+      () => assert.fail('a fenced producer committed'),
+      (e) => e,
+    );
+    assert.equal(err.name, 'KafkaJSProtocolError');
+    assert.match(err.type, /^(PRODUCER_FENCED|INVALID_PRODUCER_EPOCH)$/);
+    assert.equal(err.retriable, false);
+    await t2.send({ topic, messages: [{ value: 'fresh' }] });
+    await t2.commit();
+  } finally {
+    await old.disconnect();
+    await fresh.disconnect();
+  }
+  assert.deepEqual(await readCommitted(topic, 1), ['fresh']);
+});
