@@ -10,8 +10,15 @@ import { KafkaError, kafkaError } from '../protocol/errors.js';
 import { DeleteRecords } from '../protocol/generated/delete-records.js';
 import { DescribeConfigs } from '../protocol/generated/describe-configs.js';
 import { DescribeGroups } from '../protocol/generated/describe-groups.js';
+import { Metadata } from '../protocol/generated/metadata.js';
 import { OffsetFetch } from '../protocol/generated/offset-fetch.js';
-import type { ConfigEntries, DescribeConfigResponse, GroupDescription, ResourceConfigQuery } from './admin-types.js';
+import type {
+  ConfigEntries,
+  DescribeConfigResponse,
+  GroupDescription,
+  ITopicMetadata,
+  ResourceConfigQuery,
+} from './admin-types.js';
 import { ConfigResourceTypes } from './admin-types.js';
 
 type Opts = { timeoutMs?: number };
@@ -246,6 +253,37 @@ export async function fetchGroupOffsetsRaw(
         }
       }
       return out;
+    },
+    opts,
+  );
+}
+
+/**
+ * Every topic's partitions from one Metadata request (KafkaJS's fetchTopicMetadata() without topics):
+ * one snapshot, so a topic deleted meanwhile by someone else cannot fail the call.
+ */
+export async function allTopicsMetadata(cluster: Cluster, opts: Opts): Promise<ITopicMetadata[]> {
+  return cluster.retry(
+    'Metadata',
+    async (_attempt, signal) => {
+      await cluster.connect({ signal });
+      const conn = await cluster.anyConnection('general', signal);
+      const res = await conn.request(Metadata, { topics: null, allowAutoTopicCreation: false }, { signal });
+      return res.topics
+        .filter((t) => t.name !== null && t.errorCode === 0)
+        .map((t) => ({
+          name: t.name!,
+          partitions: t.partitions
+            .map((p) => ({
+              partitionErrorCode: p.errorCode,
+              partitionId: p.partitionIndex,
+              leader: p.leaderId,
+              replicas: p.replicaNodes,
+              isr: p.isrNodes,
+              offlineReplicas: p.offlineReplicas,
+            }))
+            .sort((a, b) => a.partitionId - b.partitionId),
+        }));
     },
     opts,
   );

@@ -11,7 +11,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { resolveClientOptions } from '../cluster/options.js';
 import { errorByCode, KafkaError } from '../protocol/errors.js';
 import { groupOffsets, partitionsOf, setGroupOffsets, topicOffsets, topicOffsetsByTimestamp } from './admin-offsets.js';
-import { deleteRecords, describeConfigsRaw, describeGroupsRaw } from './admin-requests.js';
+import { allTopicsMetadata, deleteRecords, describeConfigsRaw, describeGroupsRaw } from './admin-requests.js';
 import {
   ConfigResourceTypes,
   type DeleteGroupsResult,
@@ -247,8 +247,8 @@ export class KafkaJSAdmin {
       if (!t || typeof t !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic ${t}`);
     }
     return this.#run(kjs, async (c) => {
-      const names = topics && topics.length > 0 ? topics : await listTopics(c, call({ includeInternal: true }));
-      const described = await describeTopics(c, names, call({}));
+      if (!topics || topics.length === 0) return { topics: await allTopicsMetadata(c, {}) };
+      const described = await describeTopics(c, topics, call({}));
       return {
         topics: described.map((t) => ({
           name: t.topic,
