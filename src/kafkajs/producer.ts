@@ -28,7 +28,11 @@ export interface ProducerConfig {
   metadataMaxAge?: number;
   /** Default true. */
   allowAutoTopicCreation?: boolean;
-  /** Default false (Sluice's own default is true). */
+  /**
+   * true: KafkaJS's idempotent producer (acks must be -1). Unset: isIdempotent() is false as in KafkaJS,
+   * but acks -1 sends still go through Sluice's idempotent producer, so retries cannot duplicate them.
+   * false: no idempotence at all.
+   */
   idempotent?: boolean;
   transactionalId?: string;
   /** Default 60000. */
@@ -234,10 +238,13 @@ export class KafkaJSProducer {
   /** Sluice producer options for this KafkaJS config (acks and compression are added per producer). */
   async #options(client: ClientOptions): Promise<ProducerOptions> {
     const c = this.config;
-    const idempotent = c.idempotent ?? false;
+    const idempotent = c.idempotent === true;
     const o: ProducerOptions = {
       ...client,
-      idempotent,
+      // Unset (KafkaJS's default, false): Sluice's default applies. acks -1 sends are then idempotent
+      // (retries never duplicate a batch), and acks 0/1 or >5 requests in flight turn it off, as in Java.
+      // Only an explicit `idempotent: false` gives KafkaJS's plain producer.
+      ...(c.idempotent === undefined ? {} : { idempotent: c.idempotent }),
       // KafkaJS sends each call at once; waiting to batch would add latency to `await send()` loops.
       lingerMs: 0,
       allowAutoCreateTopics: c.allowAutoTopicCreation ?? true,

@@ -100,6 +100,9 @@ test('send writes what KafkaJS writes and resolves with the same RecordMetadata 
     assert.equal(mine[0]![1]!.timestamp, 1700000000001);
     assert.equal(mine[1]![0]!.key, null);
     assert.equal(mine[1]![0]!.value, null);
+    // KafkaJS's default (idempotent unset) still gets Sluice's idempotent producer for acks -1.
+    assert.equal(p.isIdempotent(), false);
+    assert.ok(mine.flat().every((r) => r.producerId >= 0));
   } finally {
     await p.disconnect();
     await rp.disconnect();
@@ -126,6 +129,10 @@ test('sendBatch merges topics, acks 1 and acks 0 work (acks 0 resolves with [])'
         [t2, 0, '0'],
       ],
     );
+    const plain = facade().producer({ idempotent: false });
+    await plain.connect();
+    await plain.send({ topic: t2, messages: [{ value: 'plain' }] });
+    await plain.disconnect();
     const one = await p.send({ topic: t1, acks: 1, messages: [{ value: 'd' }] });
     assert.equal(one[0]!.baseOffset, '2');
     assert.deepEqual(await p.send({ topic: t1, acks: 0, messages: [{ value: 'e' }] }), []);
@@ -133,6 +140,19 @@ test('sendBatch merges topics, acks 1 and acks 0 work (acks 0 resolves with [])'
     assert.deepEqual(
       read[0]!.map((x) => x.value!.toString()),
       ['a', 'c', 'd', 'e'],
+    );
+    // acks -1: idempotent (a producer id); acks 1 and 0 cannot be, and neither can `idempotent: false`.
+    assert.deepEqual(
+      read[0]!.map((x) => x.producerId >= 0),
+      [true, true, false, false],
+    );
+    const read2 = (await readTopic(kafka.bootstrap, t2))[0]!;
+    assert.deepEqual(
+      read2.map((x) => [x.value!.toString(), x.producerId >= 0]),
+      [
+        ['b', true],
+        ['plain', false],
+      ],
     );
   } finally {
     await p.disconnect();
