@@ -42,6 +42,7 @@ import {
   toKafkaJSError,
 } from './errors.js';
 import type { KafkaJSLogger } from './logger.js';
+import { retryBudgetMs } from './producer.js';
 import { clientEvents, InstrumentationEmitter, type InstrumentationEvent } from './producer-events.js';
 
 export * from './admin-types.js';
@@ -120,9 +121,12 @@ export class KafkaJSAdmin {
   async connect(): Promise<void> {
     try {
       this.#cluster ??= new Cluster(resolveClientOptions('Admin', await this.ctx.clientOptions()));
-      await this.#cluster.connect();
+      // KafkaJS gives up connecting after its retries; so does the facade.
+      await this.#cluster.connect({ timeoutMs: retryBudgetMs(this.config.retry ?? this.ctx.config.retry) });
     } catch (err) {
-      throw kjs(err);
+      this.#cluster?.close();
+      this.#cluster = undefined;
+      throw retried(err);
     }
     this.#emitter.emit(this.events.CONNECT);
   }

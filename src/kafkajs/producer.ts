@@ -112,6 +112,10 @@ export class KafkaJSProducer {
       this.#base = base;
       await this.#producer(-1, 'none').connect();
     } catch (err) {
+      // Leave nothing open behind a failed connect (its sockets, its metadata refresh timer).
+      const made = [...this.#producers.values()];
+      this.#producers.clear();
+      await Promise.allSettled(made.map((p) => p.close()));
       throw toError(err);
     }
     this.#status = 'connected';
