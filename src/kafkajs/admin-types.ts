@@ -1,4 +1,5 @@
 // KafkaJS's admin constants (the protocol's numbers, as KafkaJS exports them) and result shapes.
+import type { PartitionMetadata } from './partitioners.js';
 
 export const ConfigResourceTypes = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 export type ConfigResourceTypes = (typeof ConfigResourceTypes)[keyof typeof ConfigResourceTypes];
@@ -65,15 +66,6 @@ export interface ITopicPartitionConfig {
   topic: string;
   count: number;
   assignments?: number[][];
-}
-
-export interface PartitionMetadata {
-  partitionErrorCode: number;
-  partitionId: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas?: number[];
 }
 
 export interface ITopicMetadata {
