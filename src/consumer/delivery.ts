@@ -385,7 +385,12 @@ export class Delivery {
         continue;
       }
       const records = chunk.next === 0 ? all : all.slice(chunk.next);
-      const byOffset = (offset: number) => records.find((r) => r.offset === offset);
+      // Offsets are contiguous unless compacted or transactional: look where the offset should be first.
+      const base = records[0]!.offset;
+      const byOffset = (offset: number) => {
+        const guess = records[offset - base];
+        return guess?.offset === offset ? guess : records.find((r) => r.offset === offset);
+      };
       const self = this;
       if (core.membership) this.deliveredIn[id] = core.membership.generation();
       let retry: { ms: number; from: number } | undefined;
