@@ -1,0 +1,93 @@
+// KafkaJS 2.2.4 members and sluice/kafkajs members in ONE group: both speak RoundRobinAssigner over
+// ConsumerProtocol v0, so either kind may lead; the partitions are split between them, none twice,
+// and every record is consumed by the member it was assigned to.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Kafka as KafkaJS, logLevel as kafkajsLogLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../src/kafkajs/index.js';
+import { testEnv } from '../helpers/env.js';
+import { uniqueName } from '../kafka/index.js';
+
+const env = testEnv();
+const PARTITIONS = 6;
+
+interface Member {
+  name: string;
+  /** Latest GROUP_JOIN: leader or not, and the assignment. */
+  join?: { isLeader: boolean; groupProtocol: string; memberAssignment: Record<string, number[]> };
+  seen: Array<[number, string]>;
+  stop(): Promise<void>;
+}
+
+/** Either kind of consumer, through the same KafkaJS API: only the `Kafka` class differs. */
+async function member(kind: 'kafkajs' | 'sluice', topic: string, groupId: string): Promise<Member> {
+  const brokers = [env.kafka.bootstrap];
+  const kafka =
+    kind === 'kafkajs'
+      ? new KafkaJS({ brokers, clientId: 'kjs-native', logLevel: kafkajsLogLevel.NOTHING })
+      : new Kafka({ brokers, clientId: 'kjs-facade', logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId, heartbeatInterval: 300, maxWaitTimeInMs: 200, sessionTimeout: 10000 });
+  const m: Member = { name: kind, seen: [], stop: () => consumer.disconnect() };
+  consumer.on(consumer.events.GROUP_JOIN, (e: { payload: Member['join'] }) => {
+    m.join = e.payload;
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }: { partition: number; message: { offset: string } }) => {
+      m.seen.push([partition, message.offset]);
+    },
+  });
+  return m;
+}
+
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const owned = (m: Member, topic: string) => m.join?.memberAssignment[topic] ?? [];
+
+async function mixedGroup(leader: 'kafkajs' | 'sluice', follower: 'kafkajs' | 'sluice') {
+  const topic = uniqueName('kjs-mixed');
+  const groupId = uniqueName('kjs-mixed-g');
+  await env.producer.createTopic(topic, PARTITIONS);
+  const first = await member(leader, topic, groupId);
+  const second = await member(follower, topic, groupId);
+  try {
+    // Both rejoined into one generation: 3 partitions each, disjoint, all six covered.
+    await until(() => owned(first, topic).length === 3 && owned(second, topic).length === 3, 30000, 'a 3/3 split');
+    const all = [...owned(first, topic), ...owned(second, topic)].sort();
+    assert.deepEqual(all, [0, 1, 2, 3, 4, 5]);
+    assert.equal(first.join!.isLeader, true, `the ${leader} member leads`);
+    assert.equal(second.join!.isLeader, false);
+    assert.equal(first.join!.groupProtocol, 'RoundRobinAssigner');
+    assert.equal(second.join!.groupProtocol, 'RoundRobinAssigner');
+
+    await env.producer.fill(topic, PARTITIONS, PARTITIONS * 10);
+    await until(() => first.seen.length + second.seen.length >= PARTITIONS * 10, 30000, 'every record');
+    for (const m of [first, second]) {
+      const mine = new Set(owned(m, topic));
+      assert.ok(
+        m.seen.every(([p]) => mine.has(p)),
+        `${m.name} consumed only its partitions`,
+      );
+    }
+    const keys = [...first.seen, ...second.seen].map(([p, o]) => `${p}:${o}`);
+    assert.equal(new Set(keys).size, PARTITIONS * 10, 'each record once');
+  } finally {
+    await second.stop();
+    await first.stop();
+  }
+}
+
+test('a KafkaJS leader assigns to a sluice/kafkajs member', { timeout: 60000 }, async () => {
+  await mixedGroup('kafkajs', 'sluice');
+});
+
+test('a sluice/kafkajs leader assigns to a KafkaJS member', { timeout: 60000 }, async () => {
+  await mixedGroup('sluice', 'kafkajs');
+});
