@@ -73,6 +73,9 @@ export function consumeClients(peers: Peers, only?: string[]): BenchClient[] {
     },
     { ...nodeClient('kafkajs eachBatch', 'kafkajs-consume.js', 'eachBatch', node20, v20), codecs: ['none', 'gzip'] },
     nodeClient('platformatic 1.x', 'platformatic-consume.js', '', node20, v20),
+    // KafkaJS's API on Sluice (the same client code as kafkajs-consume.ts, another import).
+    nodeClient('sluice/kafkajs eachMessage', 'sluice-kafkajs-consume.js', 'eachMessage', node20, v20),
+    nodeClient('sluice/kafkajs eachBatch', 'sluice-kafkajs-consume.js', 'eachBatch', node20, v20),
   ];
   const p = peerPaths(peers);
   if (p.node24) {

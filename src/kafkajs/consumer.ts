@@ -34,7 +34,6 @@ import {
   type Batch,
   type EachBatchHandler,
   type EachMessageHandler,
-  type EachMessagePayload,
   type OffsetsByTopicPartition,
   toBatch,
   toKafkaMessage,
@@ -556,8 +555,11 @@ export class KafkaJSConsumer {
     const out: RunOptions = {};
     if (run.partitionsConsumedConcurrently !== undefined)
       out.partitionsConsumedConcurrently = run.partitionsConsumedConcurrently;
-    if (run.eachMessage) out.eachMessage = this.#eachMessage(run.eachMessage, run);
-    else out.eachBatch = this.#eachBatch(run.eachBatch!, run);
+    if (run.eachMessage) {
+      out.eachMessage = this.#eachMessage(run.eachMessage, run);
+      out.onHandlerError = (err, record, ctx) =>
+        this.#handlerFailed(record.topic, record.partition, record.offset, err, ctx, (ms) => ctx.retryAfter(ms));
+    } else out.eachBatch = this.#eachBatch(run.eachBatch!, run);
     return out;
   }
 
@@ -586,26 +588,26 @@ export class KafkaJSConsumer {
     }
   }
 
+  /**
+   * The handler Sluice calls: builds KafkaJS's payload and returns the application's promise as it is
+   * (no wrapping promise per message); a rejection goes to {@link KafkaJSConsumer.#messageFailed}
+   * through Sluice's `onHandlerError`.
+   */
   #eachMessage(handler: EachMessageHandler, run: ConsumerRunConfig) {
     const retries = this.#retries;
     const counting = run.autoCommitThreshold != null && run.autoCommit !== false;
-    return async (record: ConsumerRecord, ctx: HandlerContext): Promise<void> => {
-      // The threshold commit goes before the handler: the records before this one are processed.
+    return (record: ConsumerRecord): unknown => {
+      // The records before this one are processed: a retry streak on an earlier one is over, and a
+      // threshold commit now covers them.
+      if (retries.pending) retries.passed(record.topic, record.partition, record.offset);
       if (counting) this.#countProcessed(1, run);
-      const payload: EachMessagePayload = {
+      return handler({
         topic: record.topic,
         partition: record.partition,
         message: toKafkaMessage(record),
         heartbeat: noHeartbeat,
         pause: this.#pauseFn(record.topic, record.partition),
-      };
-      try {
-        await handler(payload);
-      } catch (err) {
-        this.#handlerFailed(record.topic, record.partition, record.offset, err, ctx, (ms) => ctx.retryAfter(ms));
-        return;
-      }
-      if (retries.pending) retries.succeeded(record.topic, record.partition);
+      });
     };
   }
 
@@ -648,7 +650,7 @@ export class KafkaJSConsumer {
         this.#handlerFailed(topic, partition, first, err, ctx, (ms) => ctx.retryAfter(ms));
         return;
       }
-      if (this.#retries.pending) this.#retries.succeeded(topic, partition);
+      if (this.#retries.pending) this.#retries.passed(topic, partition, Number.MAX_SAFE_INTEGER);
       const last = records[records.length - 1];
       if (last && !autoResolve && resolvedUpTo < last.offset && (this.#seekVersion.get(k) ?? 0) === seekVersion) {
         // KafkaJS fetches again from the first offset not resolved: so does Sluice.

@@ -78,8 +78,11 @@ export class HandlerRetries {
     return { error: new KafkaJSNumberOfRetriesExceeded(error, { retryCount: a.count, retryTime: a.delay }) };
   }
 
-  succeeded(topic: string, partition: number): void {
-    this.failing.delete(`${topic}\u0000${partition}`);
+  /** The partition got past `offset` (a later record is handled): a streak before it is over. */
+  passed(topic: string, partition: number, offset: number): void {
+    const k = `${topic}\u0000${partition}`;
+    const a = this.failing.get(k);
+    if (a && a.offset < offset) this.failing.delete(k);
   }
 
   clear(): void {
