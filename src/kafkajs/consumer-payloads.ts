@@ -71,13 +71,39 @@ function headersOf(record: ConsumerRecord): IHeaders {
   return out;
 }
 
+const ZEROS = ['', '0', '00', '000', '0000', '00000'];
+let lastTimestamp = -1;
+let lastTimestampText = '-1';
+
+/**
+ * `String(n)` for the integers offsets and timestamps are, faster: V8 prints a small integer from a
+ * cache, but a number above 2^30 (every millisecond timestamp) through its general double-to-string
+ * path, at about 100 ns — most of what a message costs. Two small halves print in a fraction of that.
+ */
+export function decimal(n: number): string {
+  if (n >= 0 && n < 1_073_741_824) return String(n);
+  if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(n)) return String(n);
+  const hi = Math.floor(n / 1_000_000);
+  const lo = String(n - hi * 1_000_000);
+  return String(hi) + ZEROS[6 - lo.length] + lo;
+}
+
+/** Records of one batch mostly share their timestamp (or a few): the last one's text is kept. */
+function timestampText(ts: number): string {
+  if (ts !== lastTimestamp) {
+    lastTimestamp = ts;
+    lastTimestampText = decimal(ts);
+  }
+  return lastTimestampText;
+}
+
 export function toKafkaMessage(record: ConsumerRecord): KafkaMessage {
   return {
     key: record.key,
     value: record.value,
-    timestamp: String(record.timestamp),
+    timestamp: timestampText(record.timestamp),
     attributes: 0,
-    offset: String(record.offset),
+    offset: decimal(record.offset),
     headers: record.headers.length === 0 ? {} : headersOf(record),
   };
 }
@@ -90,7 +116,7 @@ export function toBatch(
   records: readonly ConsumerRecord[],
 ): Batch {
   const messages = records.map(toKafkaMessage);
-  const hw = String(highWatermark);
+  const hw = decimal(highWatermark);
   const first = records[0];
   const last = records[records.length - 1];
   return {
@@ -99,9 +125,9 @@ export function toBatch(
     highWatermark: hw,
     messages,
     isEmpty: () => messages.length === 0,
-    firstOffset: () => (first ? String(first.offset) : null),
+    firstOffset: () => (first ? decimal(first.offset) : null),
     // KafkaJS: an empty batch's last offset is highWatermark - 1.
-    lastOffset: () => (last ? String(last.offset) : String(highWatermark - 1)),
+    lastOffset: () => (last ? decimal(last.offset) : decimal(highWatermark - 1)),
     // Lag after the batch: highWatermark - 1 - lastOffset; before it (offsetLagLow): from the first.
     offsetLag: () => String(last ? Math.max(0, highWatermark - 1 - last.offset) : 0),
     offsetLagLow: () => String(first ? Math.max(0, highWatermark - 1 - first.offset) : 0),

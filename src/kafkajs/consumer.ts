@@ -20,7 +20,7 @@ import {
   consumerHeartbeatChannel,
   consumerJoinChannel,
 } from '../observability/channels.js';
-import { adaptAssigner, type PartitionAssigner, PartitionAssigners } from './assigners.js';
+import { AssignerProtocol, adaptAssigner, type PartitionAssigner, PartitionAssigners } from './assigners.js';
 import type { RetryOptions } from './config.js';
 import {
   ConsumerEventEmitter,
@@ -248,8 +248,7 @@ export class KafkaJSConsumer {
     // Kept until closed: the final commit's event is matched by its member id.
     if (consumer) await kafkajsErrors(consumer.close());
     if (this.#consumer === consumer) this.#consumer = undefined;
-    for (const off of this.#channels) off();
-    this.#channels = [];
+    this.#unlisten();
     if (wasRunning) this.#emit(consumerEvents.STOP, null);
   }
 
@@ -333,14 +332,19 @@ export class KafkaJSConsumer {
       protocol: g?.assignor ?? '',
       protocolType: g?.protocolType ?? '',
       state: g?.state ?? 'Dead',
-      // Sluice's admin decodes members' metadata and assignments; KafkaJS hands the raw v0 bytes.
-      members: (g?.members ?? []).map((m) => ({
-        memberId: m.memberId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        memberMetadata: Buffer.alloc(0),
-        memberAssignment: Buffer.alloc(0),
-      })),
+      // Sluice's admin decodes members' metadata and assignments; KafkaJS hands the bytes, which
+      // AssignerProtocol decodes: they are encoded again here (ConsumerProtocol v0).
+      members: (g?.members ?? []).map((m) => {
+        const assignment: Record<string, number[]> = {};
+        for (const tp of m.assignment) (assignment[tp.topic] ??= []).push(tp.partition);
+        return {
+          memberId: m.memberId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics: m.subscribedTopics ?? [] }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment }),
+        };
+      }),
     };
   }
 
@@ -438,10 +442,15 @@ export class KafkaJSConsumer {
     });
   }
 
+  #unlisten(): void {
+    for (const off of this.#channels) off();
+    this.#channels = [];
+  }
+
   #joined: (() => void) | undefined;
 
   /** Makes a Sluice consumer, starts it, and resolves once it joined the group (as KafkaJS's run()). */
-  async #start(): Promise<void> {
+  async #start(restarting = false): Promise<void> {
     const run = this.#run!;
     const options = this.#options ?? (await kafkajsErrors(this.#ctx.clientOptions()));
     this.#options = options;
@@ -458,7 +467,10 @@ export class KafkaJSConsumer {
         },
       });
     } catch (err) {
-      this.#running = false;
+      if (!restarting) {
+        this.#running = false;
+        this.#unlisten();
+      }
       throw toKafkaJSError(err);
     }
     this.#consumer = consumer;
@@ -472,9 +484,12 @@ export class KafkaJSConsumer {
     const first = await Promise.race([joined.then(() => undefined), done]);
     this.#joined = undefined;
     if (first !== undefined) {
-      // Failed before joining: KafkaJS's run() rejects then.
-      this.#running = false;
+      // Failed before joining: KafkaJS's run() rejects then (a restart crashes again instead).
       this.#consumer = undefined;
+      if (!restarting) {
+        this.#running = false;
+        this.#unlisten();
+      }
       throw this.#crashError(first);
     }
     void done.then((err) => {
@@ -508,8 +523,7 @@ export class KafkaJSConsumer {
     this.#emit(consumerEvents.CRASH, { error: e, groupId: this.#groupId, restart });
     if (!restart || !this.#running) {
       this.#running = false;
-      for (const off of this.#channels) off();
-      this.#channels = [];
+      this.#unlisten();
       return;
     }
     const retryTime = (e as { retryTime?: number }).retryTime || this.#retries.initialRetryTime;
@@ -517,7 +531,7 @@ export class KafkaJSConsumer {
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       if (!this.#running) return;
-      this.#start().catch(
+      this.#start(true).catch(
         (err: unknown) => void this.#crash(err instanceof Error ? err : new KafkaJSError(String(err))),
       );
     }, retryTime);

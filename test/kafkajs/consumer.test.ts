@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Admin } from '../../src/admin/admin.js';
 import {
+  AssignerProtocol,
   type Consumer,
   type EachMessagePayload,
   type InstrumentationEvent,
@@ -61,6 +62,16 @@ test('eachMessage: KafkaJS payloads, GROUP_JOIN, COMMIT_OFFSETS, STOP; what was 
   // run() resolves once joined, as KafkaJS's does.
   assert.equal(joins.length, 1);
   await until(() => seen.length === 21, 30000, '21 messages');
+  const group = await consumer.describeGroup();
+  assert.equal(group.groupId, groupId);
+  assert.equal(group.state, 'Stable');
+  assert.equal(group.protocol, 'RoundRobinAssigner');
+  assert.equal(group.protocolType, 'consumer');
+  assert.equal(group.members.length, 1);
+  assert.deepEqual(AssignerProtocol.MemberAssignment.decode(group.members[0]!.memberAssignment)?.assignment, {
+    [topic]: [0, 1],
+  });
+  assert.equal(group.members[0]!.clientId, 'kjs-test');
   await consumer.stop();
   await consumer.disconnect();
 
