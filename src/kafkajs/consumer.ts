@@ -410,7 +410,6 @@ export class KafkaJSConsumer {
     sub<ConsumerCommitEvent>(consumerCommitChannel, (e) => {
       if (!mine(e)) return;
       this.#lastCommit = Date.now();
-      this.#sinceCommit = 0;
       for (const o of e.offsets) {
         const r = this.#resolved.get(key(o.topic, o.partition));
         if (r && r.offset <= o.offset) this.#resolved.delete(key(o.topic, o.partition));
@@ -591,15 +590,19 @@ export class KafkaJSConsumer {
     return fn;
   }
 
-  /** autoCommitThreshold: commit once that many records were processed since the last commit. */
+  /**
+   * autoCommitThreshold: commit once that many records were processed since the last threshold
+   * commit. Called before `n` more records are handled (eachMessage) or after (eachBatch), so a
+   * commit covers only records already processed.
+   */
   #countProcessed(n: number, run: ConsumerRunConfig): void {
     const threshold = run.autoCommitThreshold;
     if (threshold == null || run.autoCommit === false) return;
-    this.#sinceCommit += n;
     if (this.#sinceCommit >= threshold) {
       this.#sinceCommit = 0;
       this.#consumer?.commitAsync(undefined, (err) => this.#logger.warn('Commit failed', { error: err.message }));
     }
+    this.#sinceCommit += n;
   }
 
   /**
@@ -666,12 +669,18 @@ export class KafkaJSConsumer {
       }
       if (this.#retries.pending) this.#retries.passed(topic, partition, Number.MAX_SAFE_INTEGER);
       const last = records[records.length - 1];
-      if (last && !autoResolve && resolvedUpTo < last.offset && (this.#seekVersion.get(k) ?? 0) === seekVersion) {
+      const stale = ctx.signal.aborted || (this.#seekVersion.get(k) ?? 0) !== seekVersion;
+      if (!last || stale) {
+        // Revoked or sought meanwhile: Sluice does not count the batch; nothing to resolve.
+      } else if (!autoResolve && resolvedUpTo < last.offset) {
         // KafkaJS fetches again from the first offset not resolved: so does Sluice.
-        if (!ctx.signal.aborted) ctx.retryAfter(0);
-      } else if (last) {
-        this.#resolved.set(k, { topic, partition, offset: last.offset + 1 });
-        this.#countProcessed(records.length, run);
+        ctx.retryAfter(0);
+      } else {
+        // Resolved now rather than when Sluice counts the batch on return: a threshold commit
+        // below then includes it.
+        resolve(last.offset);
+        this.#sinceCommit += records.length;
+        this.#countProcessed(0, run);
       }
       if (event) this.#emit(consumerEvents.END_BATCH_PROCESS, { ...event, duration: Date.now() - started });
     };

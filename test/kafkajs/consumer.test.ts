@@ -339,3 +339,30 @@ test('errors are KafkaJS classes: bad arguments, bad event names, commitOffsets 
   await assert.rejects(() => consumer.run({ eachMessage: async () => {} }), /subscribe\(\) to a topic first/);
   assert.equal(typeof consumer.logger().info, 'function');
 });
+
+test('autoCommitThreshold commits every N messages; after stop(), run() again goes on from the commit', {
+  timeout: 60000,
+}, async () => {
+  const topic = uniqueName('kjs-threshold');
+  const groupId = uniqueName('kjs-g');
+  await env.producer.createTopic(topic, 1);
+  await env.producer.fill(topic, 1, 20);
+  const consumer = kafka().consumer({ groupId, maxWaitTimeInMs: 200 });
+  const commits: string[] = [];
+  consumer.on(consumer.events.COMMIT_OFFSETS, (e) => commits.push(e.payload.topics[0]!.partitions[0]!.offset));
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: string[] = [];
+  const eachMessage = async ({ message }: EachMessagePayload) => void seen.push(message.offset);
+  await consumer.run({ autoCommitInterval: 60000, autoCommitThreshold: 5, eachMessage });
+  await until(() => seen.length === 20 && commits.length >= 3, 30000, '20 messages and 3 commits');
+  // Each threshold commit covers the messages handled before it (never the one in hand).
+  assert.deepEqual(commits.slice(0, 3), ['5', '10', '15']);
+  await consumer.stop();
+  assert.equal(commits.at(-1), '20');
+  await env.producer.fill(topic, 1, 5);
+  await consumer.run({ eachMessage });
+  await until(() => seen.length === 25, 30000, '5 more');
+  await consumer.disconnect();
+  assert.deepEqual(seen.slice(20), ['20', '21', '22', '23', '24']);
+});
