@@ -669,12 +669,14 @@ export class KafkaJSConsumer {
       }
       if (this.#retries.pending) this.#retries.passed(topic, partition, Number.MAX_SAFE_INTEGER);
       const last = records[records.length - 1];
-      const stale = ctx.signal.aborted || (this.#seekVersion.get(k) ?? 0) !== seekVersion;
-      if (!last || stale) {
-        // Revoked or sought meanwhile: Sluice does not count the batch; nothing to resolve.
-      } else if (!autoResolve && resolvedUpTo < last.offset) {
-        // KafkaJS fetches again from the first offset not resolved: so does Sluice.
-        ctx.retryAfter(0);
+      if (!last || (this.#seekVersion.get(k) ?? 0) !== seekVersion) {
+        // Sought meanwhile: Sluice does not count the batch; nothing to resolve.
+      } else if (ctx.signal.aborted || (!autoResolve && resolvedUpTo < last.offset)) {
+        // Not resolved: KafkaJS fetches again from the first offset not resolved, and so does Sluice.
+        // Stopping (or revoked) mid-batch, KafkaJS resolves the whole batch when the handler returns,
+        // committing records a handler that saw isRunning() turn false never processed; here only
+        // what it resolved counts.
+        if (resolvedUpTo < last.offset) ctx.retryAfter(0);
       } else {
         // Resolved now rather than when Sluice counts the batch on return: a threshold commit
         // below then includes it.

@@ -366,3 +366,33 @@ test('autoCommitThreshold commits every N messages; after stop(), run() again go
   await consumer.disconnect();
   assert.deepEqual(seen.slice(20), ['20', '21', '22', '23', '24']);
 });
+
+test('stopping mid-batch commits what eachBatch resolved, not the rest of the batch (KafkaJS auto-resolves it)', {
+  timeout: 60000,
+}, async () => {
+  const topic = uniqueName('kjs-midbatch');
+  const groupId = uniqueName('kjs-g');
+  await env.producer.createTopic(topic, 1);
+  await env.producer.fill(topic, 1, 200);
+  const consumer = kafka().consumer({ groupId, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let handled = 0;
+  let batchSize = 0;
+  await consumer.run({
+    eachBatch: async ({ batch, resolveOffset, isRunning }) => {
+      batchSize = Math.max(batchSize, batch.messages.length);
+      for (const m of batch.messages) {
+        if (!isRunning()) break;
+        await new Promise((r) => setTimeout(r, 5));
+        handled++;
+        resolveOffset(m.offset);
+      }
+    },
+  });
+  await until(() => handled >= 10, 30000, '10 handled');
+  await consumer.stop();
+  await consumer.disconnect();
+  assert.ok(batchSize > handled, `one batch (${batchSize}) outlasted the stop (${handled} handled)`);
+  assert.equal((await committed(groupId)).get(0), handled);
+});
