@@ -397,6 +397,21 @@ export class KafkaJSConsumer {
       const memberAssignment: Record<string, number[]> = {};
       for (const { topic, partition } of e.assignment) (memberAssignment[topic] ??= []).push(partition);
       this.#joined?.();
+      const assignedTopics = Object.keys(memberAssignment);
+      const matcher = new TopicMatcher(this.#names, this.#patterns);
+      const topicsNotSubscribed = assignedTopics.filter((t) => !matcher.test(t));
+      if (topicsNotSubscribed.length) {
+        // A leader with another subscription assigned these (KafkaJS warns and emits this too).
+        this.#logger.warn('Consumer group received unsubscribed topics', { groupId: e.groupId, topicsNotSubscribed });
+        this.#emit(consumerEvents.RECEIVED_UNSUBSCRIBED_TOPICS, {
+          groupId: e.groupId,
+          generationId: e.generationId,
+          memberId: e.memberId,
+          assignedTopics,
+          topicsSubscribed: [...this.#names, ...assignedTopics.filter((t) => !this.#names.has(t) && matcher.test(t))],
+          topicsNotSubscribed,
+        });
+      }
       this.#emit(consumerEvents.GROUP_JOIN, {
         duration: Math.round(e.durationMs),
         groupId: e.groupId,

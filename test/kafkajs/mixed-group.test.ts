@@ -91,3 +91,40 @@ test('a KafkaJS leader assigns to a sluice/kafkajs member', { timeout: 60000 }, 
 test('a sluice/kafkajs leader assigns to a KafkaJS member', { timeout: 60000 }, async () => {
   await mixedGroup('sluice', 'kafkajs');
 });
+
+test('a KafkaJS leader with more topics assigns them to a sluice/kafkajs member: RECEIVED_UNSUBSCRIBED_TOPICS', {
+  timeout: 60000,
+}, async () => {
+  const a = uniqueName('kjs-sub-a');
+  const b = uniqueName('kjs-sub-b');
+  const groupId = uniqueName('kjs-sub-g');
+  await env.producer.createTopic(a, 2);
+  await env.producer.createTopic(b, 2);
+  const brokers = [env.kafka.bootstrap];
+  const native = new KafkaJS({ brokers, clientId: 'kjs-native', logLevel: kafkajsLogLevel.NOTHING }).consumer({
+    groupId,
+    heartbeatInterval: 300,
+    maxWaitTimeInMs: 200,
+  });
+  const facade = new Kafka({ brokers, clientId: 'kjs-facade', logLevel: logLevel.NOTHING }).consumer({
+    groupId,
+    heartbeatInterval: 300,
+    maxWaitTimeInMs: 200,
+  });
+  const received: Array<{ topicsNotSubscribed: string[]; topicsSubscribed: string[]; assignedTopics: string[] }> = [];
+  facade.on(facade.events.RECEIVED_UNSUBSCRIBED_TOPICS, (e) => received.push(e.payload));
+  try {
+    await native.connect();
+    await native.subscribe({ topics: [a, b] });
+    await native.run({ eachMessage: async () => {} });
+    await facade.connect();
+    await facade.subscribe({ topics: [a] });
+    await facade.run({ eachMessage: async () => {} });
+    await until(() => received.length > 0, 30000, 'RECEIVED_UNSUBSCRIBED_TOPICS');
+    assert.deepEqual(received[0]!.topicsNotSubscribed, [b]);
+    assert.deepEqual(received[0]!.topicsSubscribed, [a]);
+  } finally {
+    await facade.disconnect();
+    await native.disconnect();
+  }
+});
