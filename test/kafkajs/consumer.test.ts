@@ -46,7 +46,11 @@ test('eachMessage: KafkaJS payloads, GROUP_JOIN, COMMIT_OFFSETS, STOP; what was 
   await env.producer.createTopic(topic, 2);
   await env.producer.send(topic, 0, [{ key: 'a', value: 'v0', headers: { h: 'x' } }]);
   await env.producer.fill(topic, 2, 20);
-  const consumer: Consumer = kafka().consumer({ groupId, maxWaitTimeInMs: 200 });
+  const consumer: Consumer = kafka().consumer({ groupId, maxWaitTimeInMs: 200, heartbeatInterval: 300 });
+  const heartbeats: Array<{ groupId: string; memberId: string; groupGenerationId: number }> = [];
+  const fetches: Array<{ nodeId: number; duration: number; numberOfBatches: number }> = [];
+  consumer.on(consumer.events.HEARTBEAT, (e) => heartbeats.push(e.payload));
+  consumer.on(consumer.events.FETCH, (e) => fetches.push(e.payload));
   const joins: InstrumentationEvent<{ isLeader: boolean; groupProtocol: string; memberAssignment: object }>[] = [];
   const commits: Array<{ topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }> =
     [];
@@ -61,7 +65,10 @@ test('eachMessage: KafkaJS payloads, GROUP_JOIN, COMMIT_OFFSETS, STOP; what was 
   await consumer.run({ eachMessage: async (p) => void seen.push(p) });
   // run() resolves once joined, as KafkaJS's does.
   assert.equal(joins.length, 1);
-  await until(() => seen.length === 21, 30000, '21 messages');
+  await until(() => seen.length === 21 && heartbeats.length > 0, 30000, '21 messages and a heartbeat');
+  assert.equal(heartbeats[0]!.groupId, groupId);
+  assert.ok(heartbeats[0]!.memberId.length > 0 && heartbeats[0]!.groupGenerationId >= 1);
+  assert.ok(fetches.length > 0 && typeof fetches[0]!.nodeId === 'number');
   const group = await consumer.describeGroup();
   assert.equal(group.groupId, groupId);
   assert.equal(group.state, 'Stable');
