@@ -7,7 +7,6 @@ import type { ClientOptions } from '../cluster/options.js';
 import { Consumer } from '../consumer/consumer.js';
 import type { BatchContext, HandlerContext, RunOptions } from '../consumer/delivery.js';
 import { HandlerError } from '../consumer/errors.js';
-import type { ConsumerOptions } from '../consumer/options.js';
 import type { ConsumerRecord } from '../consumer/record.js';
 import type { TopicPartition } from '../consumer/topic-partition.js';
 import {
@@ -20,8 +19,22 @@ import {
   consumerHeartbeatChannel,
   consumerJoinChannel,
 } from '../observability/channels.js';
-import { AssignerProtocol, adaptAssigner, type PartitionAssigner, PartitionAssigners } from './assigners.js';
-import type { RetryOptions } from './config.js';
+import { AssignerProtocol } from './assigners.js';
+import {
+  type ConsumerConfig,
+  type ConsumerRunConfig,
+  type ConsumerSubscribeTopic,
+  type ConsumerSubscribeTopics,
+  type GroupDescription,
+  key,
+  noHeartbeat,
+  offsetOf,
+  originalCause,
+  sluiceConsumerOptions,
+  TopicMatcher,
+  type TopicPartitionOffsetAndMetadata,
+  type TopicPartitions,
+} from './consumer-config.js';
 import {
   ConsumerEventEmitter,
   type ConsumerEventName,
@@ -43,111 +56,15 @@ import { KafkaJSError, KafkaJSNonRetriableError, kafkajsErrors, toKafkaJSError }
 import type { KafkaJSLogger } from './logger.js';
 import { HandlerRetries } from './retries.js';
 
-export interface ConsumerConfig {
-  groupId: string;
-  /** Default `[PartitionAssigners.roundRobin]`, as KafkaJS. */
-  partitionAssigners?: PartitionAssigner[];
-  metadataMaxAge?: number;
-  sessionTimeout?: number;
-  rebalanceTimeout?: number;
-  heartbeatInterval?: number;
-  maxBytesPerPartition?: number;
-  minBytes?: number;
-  maxBytes?: number;
-  maxWaitTimeInMs?: number;
-  retry?: RetryOptions & { restartOnFailure?: (err: Error) => Promise<boolean> };
-  allowAutoTopicCreation?: boolean;
-  /** Accepted; Sluice pipelines its own requests. */
-  maxInFlightRequests?: number;
-  readUncommitted?: boolean;
-  rackId?: string;
-}
-
-export interface ConsumerRunConfig {
-  autoCommit?: boolean;
-  autoCommitInterval?: number | null;
-  autoCommitThreshold?: number | null;
-  eachBatchAutoResolve?: boolean;
-  partitionsConsumedConcurrently?: number;
-  eachBatch?: EachBatchHandler;
-  eachMessage?: EachMessageHandler;
-}
-
-export type ConsumerSubscribeTopic = { topic: string | RegExp; fromBeginning?: boolean };
-export type ConsumerSubscribeTopics = { topics: (string | RegExp)[]; fromBeginning?: boolean };
-export type TopicPartitions = { topic: string; partitions: number[] };
-export type TopicPartitionOffsetAndMetadata = {
-  topic: string;
-  partition: number;
-  offset: string;
-  metadata?: string | null;
-};
-export interface MemberDescription {
-  clientHost: string;
-  clientId: string;
-  memberId: string;
-  memberAssignment: Buffer;
-  memberMetadata: Buffer;
-}
-export interface GroupDescription {
-  groupId: string;
-  members: MemberDescription[];
-  protocol: string;
-  protocolType: string;
-  state: string;
-  errorCode: number;
-}
-
-/** KafkaJS's defaults (consumer/index.js), where they differ from Sluice's. */
-const DEFAULTS = {
-  sessionTimeout: 30_000,
-  rebalanceTimeout: 60_000,
-  heartbeatInterval: 3_000,
-  maxBytesPerPartition: 1_048_576,
-  minBytes: 1,
-  maxBytes: 10_485_760,
-  maxWaitTimeInMs: 5_000,
-  metadataMaxAge: 300_000,
-  /** KafkaJS commits after every batch when no interval is set; Sluice commits periodically. */
-  autoCommitInterval: 5_000,
-};
-
-/** Matches subscribed names and patterns; Sluice's subscription takes one RegExp and calls `test`. */
-class TopicMatcher extends RegExp {
-  constructor(
-    private readonly names: ReadonlySet<string>,
-    private readonly patterns: readonly RegExp[],
-  ) {
-    super('(?:)');
-  }
-  override test(topic: string): boolean {
-    if (this.names.has(topic)) return true;
-    for (const p of this.patterns) {
-      p.lastIndex = 0;
-      if (p.test(topic)) return true;
-    }
-    return false;
-  }
-}
-
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-const noHeartbeat = () => Promise.resolve();
-
-/** The cause at the bottom of a chain, as KafkaJS's crash handler looks for it. */
-function originalCause(e: unknown): unknown {
-  let cur = e;
-  for (let i = 0; i < 16 && cur instanceof Error && cur.cause !== undefined; i++) cur = cur.cause;
-  return cur;
-}
-
-function offsetOf(value: unknown, what: string): number {
-  const s = typeof value === 'number' ? String(value) : value;
-  if (typeof s !== 'string' || !/^-?\d+$/.test(s))
-    throw new KafkaJSNonRetriableError(`Invalid offset for ${what}: ${String(value)}`);
-  const n = Number(s);
-  if (!Number.isSafeInteger(n)) throw new KafkaJSNonRetriableError(`Invalid offset for ${what}: ${s}`);
-  return n;
-}
+export type {
+  ConsumerConfig,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  GroupDescription,
+  MemberDescription,
+  TopicPartitionOffsetAndMetadata,
+} from './consumer-config.js';
 
 export class KafkaJSConsumer {
   readonly events = consumerEvents;
@@ -470,7 +387,9 @@ export class KafkaJSConsumer {
     this.#options = options;
     let consumer: Consumer;
     try {
-      consumer = new Consumer(this.#consumerOptions(options, run));
+      consumer = new Consumer(
+        sluiceConsumerOptions(this.#config, options, run, this.#fromBeginning, this.#logger.namespace('Assigner')),
+      );
       consumer.subscribe(new TopicMatcher(this.#names, this.#patterns), {
         onPartitionsAssigned: () => {
           this.#applyPauses();
@@ -549,34 +468,6 @@ export class KafkaJSConsumer {
         (err: unknown) => void this.#crash(err instanceof Error ? err : new KafkaJSError(String(err))),
       );
     }, retryTime);
-  }
-
-  #consumerOptions(options: ClientOptions, run: ConsumerRunConfig): ConsumerOptions {
-    const c = this.#config;
-    const assigners = c.partitionAssigners ?? [PartitionAssigners.roundRobin];
-    if (!Array.isArray(assigners) || assigners.length === 0)
-      throw new KafkaJSNonRetriableError('partitionAssigners must be a non-empty array');
-    const out: ConsumerOptions = {
-      ...options,
-      groupId: this.#groupId,
-      sessionTimeoutMs: c.sessionTimeout ?? DEFAULTS.sessionTimeout,
-      rebalanceTimeoutMs: c.rebalanceTimeout ?? DEFAULTS.rebalanceTimeout,
-      heartbeatIntervalMs: c.heartbeatInterval ?? DEFAULTS.heartbeatInterval,
-      metadataMaxAgeMs: c.metadataMaxAge ?? DEFAULTS.metadataMaxAge,
-      allowAutoCreateTopics: c.allowAutoTopicCreation ?? true,
-      maxPartitionFetchBytes: c.maxBytesPerPartition ?? DEFAULTS.maxBytesPerPartition,
-      fetchMinBytes: c.minBytes ?? DEFAULTS.minBytes,
-      fetchMaxBytes: c.maxBytes ?? DEFAULTS.maxBytes,
-      fetchMaxWaitMs: c.maxWaitTimeInMs ?? DEFAULTS.maxWaitTimeInMs,
-      // KafkaJS reads committed data only unless told otherwise.
-      isolationLevel: c.readUncommitted ? 'read_uncommitted' : 'read_committed',
-      autoOffsetReset: this.#fromBeginning ? 'earliest' : 'latest',
-      autoCommit: run.autoCommit ?? true,
-      autoCommitIntervalMs: run.autoCommitInterval ?? DEFAULTS.autoCommitInterval,
-      assignors: assigners.map((f) => adaptAssigner(f, this.#groupId, this.#logger.namespace('Assigner'))),
-    };
-    if (c.rackId !== undefined) out.clientRack = c.rackId;
-    return out;
   }
 
   #runOptions(run: ConsumerRunConfig): RunOptions {
