@@ -3,6 +3,7 @@
 // where that differs from KafkaJS.
 import type diagnostics_channel from 'node:diagnostics_channel';
 import { Admin } from '../admin/admin.js';
+import { TimeoutError } from '../cluster/deadline.js';
 import type { ClientOptions } from '../cluster/options.js';
 import { Consumer } from '../consumer/consumer.js';
 import type { BatchContext, HandlerContext, RunOptions } from '../consumer/delivery.js';
@@ -52,7 +53,13 @@ import {
   toKafkaMessage,
 } from './consumer-payloads.js';
 import type { FacadeContext } from './context.js';
-import { KafkaJSError, KafkaJSNonRetriableError, kafkajsErrors, toKafkaJSError } from './errors.js';
+import {
+  KafkaJSError,
+  KafkaJSNonRetriableError,
+  KafkaJSNumberOfRetriesExceeded,
+  kafkajsErrors,
+  toKafkaJSError,
+} from './errors.js';
 import type { KafkaJSLogger } from './logger.js';
 import { HandlerRetries } from './retries.js';
 
@@ -110,8 +117,29 @@ export class KafkaJSConsumer {
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
+  /**
+   * Resolves the brokers and connects (bootstrap metadata), so an unreachable cluster fails here as
+   * with KafkaJS. The connection is kept for describeGroup(); the group consumer connects in run().
+   */
   async connect(): Promise<void> {
-    this.#options = await kafkajsErrors(this.#ctx.clientOptions());
+    const options = await kafkajsErrors(this.#ctx.clientOptions());
+    this.#options = options;
+    this.#admin ??= new Admin(options);
+    // KafkaJS retries a refused connection `retries` times with its backoff, then gives up with
+    // KafkaJSNumberOfRetriesExceeded (the connection error as cause): the same budget here.
+    const r = this.#retries;
+    let budget = this.#ctx.config.connectionTimeout ?? 1000;
+    for (let i = 0; i <= r.retries; i++) budget += Math.min(r.initialRetryTime * 2 ** i, r.maxRetryTime);
+    try {
+      await this.#admin.connect({ timeoutMs: Math.min(budget, 2 ** 31 - 1) });
+    } catch (err) {
+      const cause = err instanceof TimeoutError ? err.cause : undefined;
+      if (cause instanceof Error) {
+        const e = toKafkaJSError(cause) as Error;
+        throw new KafkaJSNumberOfRetriesExceeded(e, { retryCount: r.retries, retryTime: r.maxRetryTime });
+      }
+      throw toKafkaJSError(err);
+    }
     this.#emit(consumerEvents.CONNECT, null);
   }
 

@@ -403,3 +403,20 @@ test('stopping mid-batch commits what eachBatch resolved, not the rest of the ba
   assert.ok(batchSize > handled, `one batch (${batchSize}) outlasted the stop (${handled} handled)`);
   assert.equal((await committed(groupId)).get(0), handled);
 });
+
+test('connect() to an unreachable cluster fails after KafkaJS retries, with KafkaJSNumberOfRetriesExceeded', async () => {
+  const consumer = new Kafka({
+    brokers: ['127.0.0.1:1'],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 1, initialRetryTime: 100 },
+  }).consumer({ groupId: uniqueName('kjs-g') });
+  const started = Date.now();
+  await assert.rejects(
+    () => consumer.connect(),
+    (err: Error) =>
+      err instanceof KafkaJSNumberOfRetriesExceeded && (err.cause as Error).name === 'KafkaJSConnectionError',
+  );
+  // The retry budget (connection timeout + backoffs), with slack for a busy machine: not a minute.
+  assert.ok(Date.now() - started < 15000, `${Date.now() - started} ms`);
+  await consumer.disconnect();
+});
