@@ -420,3 +420,25 @@ test('connect() to an unreachable cluster fails after KafkaJS retries, with Kafk
   assert.ok(Date.now() - started < 15000, `${Date.now() - started} ms`);
   await consumer.disconnect();
 });
+
+test('subscribe() to names and RegExps together', { timeout: 60000 }, async () => {
+  const prefix = uniqueName('kjs-re');
+  const byName = uniqueName('kjs-name');
+  await env.producer.createTopic(`${prefix}-a`, 1);
+  await env.producer.createTopic(`${prefix}-b`, 1);
+  await env.producer.createTopic(`${prefix}x-c`, 1);
+  await env.producer.createTopic(byName, 1);
+  for (const t of [`${prefix}-a`, `${prefix}-b`, `${prefix}x-c`, byName]) await env.producer.fill(t, 1, 2);
+  const consumer = kafka().consumer({ groupId: uniqueName('kjs-g'), maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [new RegExp(`^${prefix}-`), byName], fromBeginning: true });
+  const seen = new Set<string>();
+  await consumer.run({ eachMessage: async ({ topic, message }) => void seen.add(`${topic}:${message.offset}`) });
+  await until(() => seen.size >= 6, 30000, '6 messages');
+  await new Promise((r) => setTimeout(r, 300));
+  await consumer.disconnect();
+  assert.deepEqual(
+    [...seen].sort(),
+    [`${byName}:0`, `${byName}:1`, `${prefix}-a:0`, `${prefix}-a:1`, `${prefix}-b:0`, `${prefix}-b:1`].sort(),
+  );
+});
