@@ -5,7 +5,7 @@
 import type { AssignmentContext, Assignor, GroupAssignment, TopicPartitions } from '../consumer/assignors/types.js';
 import { ConfigError } from '../errors.js';
 import { KafkaJSNonRetriableError, KafkaJSNotImplemented } from './errors.js';
-import type { KafkaJSLogger } from './logger.js';
+import { createLogger, type KafkaJSLogger, logLevel } from './logger.js';
 
 export type Assignment = { [topic: string]: number[] };
 export interface MemberMetadata {
@@ -287,4 +287,16 @@ export function adaptAssigner(factory: PartitionAssigner, groupId: string, logge
       return out;
     },
   };
+}
+
+/**
+ * A KafkaJS assigner as an assignor for Sluice's own Consumer (`assignors: [sluiceAssignor(
+ * PartitionAssigners.roundRobin)]`): the step after sluice/kafkajs, when members move to Sluice's
+ * native API while KafkaJS or sluice/kafkajs members are still in the group.
+ */
+export function sluiceAssignor(
+  factory: PartitionAssigner,
+  { groupId = '', logger }: { groupId?: string; logger?: KafkaJSLogger } = {},
+): Assignor {
+  return adaptAssigner(factory, groupId, logger ?? createLogger(logLevel.NOTHING));
 }

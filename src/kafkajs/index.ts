@@ -12,6 +12,7 @@ export {
   type MemberMetadata,
   type PartitionAssigner,
   PartitionAssigners,
+  sluiceAssignor,
 } from './assigners.js';
 export type { KafkaConfig, RetryOptions, SASLOptions } from './config.js';
 export type {
