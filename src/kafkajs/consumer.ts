@@ -407,9 +407,12 @@ export class KafkaJSConsumer {
   }
 
   #joined: (() => void) | undefined;
+  /** A handler failed for good: the Sluice consumer is closing itself (no REBALANCING for that). */
+  #failing = false;
 
   /** Makes a Sluice consumer, starts it, and resolves once it joined the group (as KafkaJS's run()). */
   async #start(restarting = false): Promise<void> {
+    this.#failing = false;
     const run = this.#run!;
     const options = this.#options ?? (await kafkajsErrors(this.#ctx.clientOptions()));
     this.#options = options;
@@ -424,6 +427,8 @@ export class KafkaJSConsumer {
           this.#applySeeks();
         },
         onPartitionsRevoked: () => {
+          // Sluice revokes before every eager rejoin, and on close: only the former is a rebalance.
+          if (!this.#running || this.#failing || this.#consumer !== consumer) return;
           this.#emit(consumerEvents.REBALANCING, { groupId: this.#groupId, memberId: this.#memberId() });
         },
       });
@@ -682,6 +687,7 @@ export class KafkaJSConsumer {
       retryAfter(next.retryIn);
       return;
     }
+    this.#failing = true;
     throw next.error;
   }
 

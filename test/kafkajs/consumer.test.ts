@@ -212,6 +212,8 @@ test('a failing eachMessage is retried with backoff, then CRASH with KafkaJSNumb
   });
   const crashes: Array<{ error: Error; restart: boolean; groupId: string }> = [];
   consumer.on(consumer.events.CRASH, (e) => crashes.push(e.payload));
+  let rebalancing = 0;
+  consumer.on(consumer.events.REBALANCING, () => rebalancing++);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const attempts: Array<[string, number]> = [];
@@ -237,6 +239,7 @@ test('a failing eachMessage is retried with backoff, then CRASH with KafkaJSNumb
   assert.equal(crash.restart, false);
   assert.equal(crash.groupId, groupId);
   assert.equal(restartAsked, 1);
+  assert.equal(rebalancing, 0, 'closing after the crash is no rebalance');
   // Records 0-3 were processed; 4 never was.
   assert.equal((await committed(groupId)).get(0), 4);
 });

@@ -17,6 +17,8 @@ interface Member {
   /** Latest GROUP_JOIN: leader or not, and the assignment. */
   join?: { isLeader: boolean; groupProtocol: string; memberAssignment: Record<string, number[]> };
   seen: Array<[number, string]>;
+  /** REBALANCING events seen. */
+  rebalancing: number;
   stop(): Promise<void>;
 }
 
@@ -29,7 +31,10 @@ async function member(kind: 'kafkajs' | 'sluice' | 'native', topic: string, grou
       ? new KafkaJS({ brokers, clientId: 'kjs-native', logLevel: kafkajsLogLevel.NOTHING })
       : new Kafka({ brokers, clientId: 'kjs-facade', logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId, heartbeatInterval: 300, maxWaitTimeInMs: 200, sessionTimeout: 10000 });
-  const m: Member = { name: kind, seen: [], stop: () => consumer.disconnect() };
+  const m: Member = { name: kind, seen: [], rebalancing: 0, stop: () => consumer.disconnect() };
+  consumer.on(consumer.events.REBALANCING, () => {
+    m.rebalancing++;
+  });
   consumer.on(consumer.events.GROUP_JOIN, (e: { payload: Member['join'] }) => {
     m.join = e.payload;
   });
@@ -54,7 +59,7 @@ async function nativeMember(topic: string, groupId: string): Promise<Member> {
     sessionTimeoutMs: 10000,
     assignors: [sluiceAssignor(PartitionAssigners.roundRobin)],
   });
-  const m: Member = { name: 'native', seen: [], stop: () => consumer.close() };
+  const m: Member = { name: 'native', seen: [], rebalancing: 0, stop: () => consumer.close() };
   let joined: () => void;
   const first = new Promise<void>((r) => {
     joined = r;
@@ -97,6 +102,8 @@ async function mixedGroup(
     await until(() => owned(first, topic).length === 3 && owned(second, topic).length === 3, 30000, 'a 3/3 split');
     const all = [...owned(first, topic), ...owned(second, topic)].sort();
     assert.deepEqual(all, [0, 1, 2, 3, 4, 5]);
+    // The first member was told the group rebalanced when the second joined.
+    if (leader !== 'native') assert.ok(first.rebalancing >= 1, `${leader}: REBALANCING`);
     if (checkLeader) {
       assert.equal(first.join!.isLeader, true, `the ${leader} member leads`);
       assert.equal(second.join!.isLeader, false);
