@@ -1,5 +1,5 @@
-// sluice/kafkajs: the KafkaJS client code of kafkajs-consume.ts, only the import changed (plus the same
-// fetch sizes as the native Sluice client, which KafkaJS's bench sets too).
+// sluice/kafkajs: the KafkaJS client code of kafkajs-consume.ts (its fetch sizes are the native Sluice
+// client's defaults), with only the import changed.
 import { Kafka, logLevel } from '../../src/kafkajs/index.js';
 import { consumeArgs, Tally } from './consume-args.js';
 
