@@ -1,4 +1,4 @@
-// Sluice consumer: group consumption from earliest, in one of three delivery modes.
+// Sluice consumer: group consumption from earliest, in one of four delivery modes.
 import { Consumer } from '../../src/index.js';
 import { consumeArgs, Tally } from './consume-args.js';
 
@@ -19,6 +19,13 @@ if (mode === 'iterator') {
       let finished = false;
       for (const r of batch.records) finished = tally.add(r.value, count);
       if (finished) done();
+    },
+  });
+} else if (mode === 'eachMessageAsync') {
+  // An async handler, as most application code (and every KafkaJS-style handler) is: one await per record.
+  await consumer.run({
+    eachMessage: async (record) => {
+      if (tally.add(record.value, count)) done();
     },
   });
 } else {

@@ -66,6 +66,8 @@ export function consumeClients(peers: Peers, only?: string[]): BenchClient[] {
     nodeClient('sluice eachMessage', 'sluice-consume.js', 'eachMessage', node20, v20),
     nodeClient('sluice eachBatch', 'sluice-consume.js', 'eachBatch', node20, v20),
     nodeClient('sluice iterator', 'sluice-consume.js', 'iterator', node20, v20),
+    // The same with an async handler: the baseline for sluice/kafkajs, whose handlers are async.
+    nodeClient('sluice eachMessage async', 'sluice-consume.js', 'eachMessageAsync', node20, v20),
     // KafkaJS ships gzip only; its LZ4/snappy/zstd plugins need native builds (not installable here).
     {
       ...nodeClient('kafkajs eachMessage', 'kafkajs-consume.js', 'eachMessage', node20, v20),
@@ -73,6 +75,9 @@ export function consumeClients(peers: Peers, only?: string[]): BenchClient[] {
     },
     { ...nodeClient('kafkajs eachBatch', 'kafkajs-consume.js', 'eachBatch', node20, v20), codecs: ['none', 'gzip'] },
     nodeClient('platformatic 1.x', 'platformatic-consume.js', '', node20, v20),
+    // KafkaJS's API on Sluice (the same client code as kafkajs-consume.ts, another import).
+    nodeClient('sluice/kafkajs eachMessage', 'sluice-kafkajs-consume.js', 'eachMessage', node20, v20),
+    nodeClient('sluice/kafkajs eachBatch', 'sluice-kafkajs-consume.js', 'eachBatch', node20, v20),
   ];
   const p = peerPaths(peers);
   if (p.node24) {

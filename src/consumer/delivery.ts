@@ -82,6 +82,13 @@ export interface RunOptions {
   ordering?: Ordering;
   /** Aborting stops the consumer gracefully (like `close()`). */
   signal?: AbortSignal;
+  /**
+   * Called when an `eachMessage` handler (without `concurrency`) throws, before that counts as a
+   * failure: it may call `ctx.retryAfter()` (the record comes again) or throw (what it throws fails the
+   * consumer). Lets a wrapper (sluice/kafkajs) retry failed records without wrapping every handler
+   * call in a promise of its own.
+   */
+  onHandlerError?: (err: unknown, record: ConsumerRecord, ctx: HandlerContext) => void;
 }
 
 /** A retry delay: 0 to 2^31-1 ms (a ConfigError otherwise, from inside the handler). */
@@ -285,7 +292,7 @@ export class Delivery {
       this.working[id] = s;
       try {
         if (opts.eachBatch) await this.batch(id, s, opts.eachBatch);
-        else if (opts.eachMessage) await this.messages(id, s, opts.eachMessage);
+        else if (opts.eachMessage) await this.messages(id, s, opts.eachMessage, opts.onHandlerError);
       } finally {
         this.working[id] = undefined;
         core.release(s);
@@ -311,7 +318,12 @@ export class Delivery {
     return currentChunk(this.core, s);
   }
 
-  private async messages(id: number, s: PartitionState, handler: EachMessage): Promise<void> {
+  private async messages(
+    id: number,
+    s: PartitionState,
+    handler: EachMessage,
+    onError: RunOptions['onHandlerError'],
+  ): Promise<void> {
     const core = this.core;
     const version = s.version;
     const self = this;
@@ -351,6 +363,13 @@ export class Delivery {
           else if ((i & 255) === 255) await this.maybeYield();
         } catch (err) {
           failed = { err };
+          if (onError) {
+            try {
+              onError(err, record, ctx);
+            } catch (replaced) {
+              failed = { err: replaced };
+            }
+          }
         }
         if (retryMs !== undefined) {
           // The record stays first in line, in the buffer: no fetch to get it back.
@@ -385,7 +404,12 @@ export class Delivery {
         continue;
       }
       const records = chunk.next === 0 ? all : all.slice(chunk.next);
-      const byOffset = (offset: number) => records.find((r) => r.offset === offset);
+      // Offsets are contiguous unless compacted or transactional: look where the offset should be first.
+      const base = records[0]!.offset;
+      const byOffset = (offset: number) => {
+        const guess = records[offset - base];
+        return guess?.offset === offset ? guess : records.find((r) => r.offset === offset);
+      };
       const self = this;
       if (core.membership) this.deliveredIn[id] = core.membership.generation();
       let retry: { ms: number; from: number } | undefined;

@@ -21,9 +21,46 @@ export {
   ResourcePatternTypes,
   type SeekEntry,
 } from './admin.js';
+// Consumer side.
+export {
+  type Assigner,
+  AssignerProtocol,
+  type GroupMember,
+  type GroupMemberAssignment,
+  type GroupState,
+  type MemberAssignment,
+  type MemberMetadata,
+  type PartitionAssigner,
+  PartitionAssigners,
+  sluiceAssignor,
+} from './assigners.js';
 // Producer (kjs-producer)
 export { CompressionCodecs, CompressionTypes } from './compression.js';
 export type { KafkaConfig, RetryOptions, SASLOptions } from './config.js';
+export type {
+  ConsumerConfig,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  KafkaJSConsumer as Consumer,
+  MemberDescription,
+  TopicPartitionOffsetAndMetadata,
+} from './consumer.js';
+export type {
+  ConsumerEventPayloads,
+  ConsumerEvents,
+  InstrumentationEvent,
+  RemoveInstrumentationEventListener,
+} from './consumer-events.js';
+export type {
+  Batch,
+  EachBatchHandler,
+  EachBatchPayload,
+  EachMessageHandler,
+  EachMessagePayload,
+  KafkaMessage,
+  OffsetsByTopicPartition,
+} from './consumer-payloads.js';
 export * from './errors.js';
 export { Kafka } from './kafka.js';
 export { type KafkaJSLogger as Logger, type LogEntry, type logCreator, logLevel } from './logger.js';

@@ -88,3 +88,34 @@ export function publishConsumerError(clientId: string, source: ConsumerErrorEven
   const code = typeof raw === 'string' && raw ? raw : 'UNKNOWN';
   consumerErrorChannel.publish({ clientId, code, source, error: err } satisfies ConsumerErrorEvent);
 }
+
+/**
+ * Published when a member completed a classic group join (JoinGroup + SyncGroup), before its
+ * assignment is applied (sluice:consumer:join).
+ */
+export interface ConsumerJoinEvent {
+  clientId: string;
+  groupId: string;
+  memberId: string;
+  generationId: number;
+  leaderId: string;
+  isLeader: boolean;
+  /** The assignor the coordinator chose (its wire name). */
+  protocol: string;
+  /** This member's whole assignment in the new generation. */
+  assignment: Array<{ topic: string; partition: number }>;
+  /** From sending JoinGroup to the SyncGroup answer. */
+  durationMs: number;
+}
+
+export const consumerJoinChannel = diagnostics_channel.channel('sluice:consumer:join');
+
+/** Published after the coordinator accepted a heartbeat (sluice:consumer:heartbeat). */
+export interface ConsumerHeartbeatEvent {
+  clientId: string;
+  groupId: string;
+  memberId: string;
+  generationId: number;
+}
+
+export const consumerHeartbeatChannel = diagnostics_channel.channel('sluice:consumer:heartbeat');

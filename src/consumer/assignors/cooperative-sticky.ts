@@ -1,9 +1,9 @@
 import {
   type AssignmentContext,
-  type Assignor,
   compareMembers,
   type GroupAssignment,
   type MemberSubscription,
+  type SyncAssignor,
   toTopicPartitions,
 } from './types.js';
 
@@ -21,7 +21,7 @@ const split = (k: Key): [string, number] => {
  * assignment; its old owner revokes it and rejoins, and the follow-up rebalance assigns it. Members
  * that keep a partition never stop consuming it.
  */
-export const cooperativeStickyAssignor: Assignor = {
+export const cooperativeStickyAssignor: SyncAssignor = {
   name: 'cooperative-sticky',
   rebalanceProtocol: 'cooperative',
   assign(ctx: AssignmentContext): GroupAssignment {

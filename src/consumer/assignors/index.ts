@@ -6,7 +6,14 @@ import type { Assignor } from './types.js';
 export { cooperativeStickyAssignor } from './cooperative-sticky.js';
 export { rangeAssignor } from './range.js';
 export { roundRobinAssignor } from './round-robin.js';
-export type { AssignmentContext, Assignor, GroupAssignment, MemberSubscription, TopicPartitions } from './types.js';
+export type {
+  AssignmentContext,
+  Assignor,
+  GroupAssignment,
+  MemberSubscription,
+  SyncAssignor,
+  TopicPartitions,
+} from './types.js';
 
 /** The built-in assignors by wire name. */
 export const builtInAssignors: Record<string, Assignor> = {

@@ -1,8 +1,8 @@
 import {
   type AssignmentContext,
-  type Assignor,
   compareMembers,
   type GroupAssignment,
+  type SyncAssignor,
   toTopicPartitions,
 } from './types.js';
 
@@ -11,7 +11,7 @@ import {
  * partitions; the first `partitions % members` members get one extra. Co-partitioned topics thus
  * land together on the same member.
  */
-export const rangeAssignor: Assignor = {
+export const rangeAssignor: SyncAssignor = {
   name: 'range',
   rebalanceProtocol: 'eager',
   assign(ctx: AssignmentContext): GroupAssignment {

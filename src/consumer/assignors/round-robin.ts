@@ -1,8 +1,8 @@
 import {
   type AssignmentContext,
-  type Assignor,
   compareMembers,
   type GroupAssignment,
+  type SyncAssignor,
   toTopicPartitions,
 } from './types.js';
 
@@ -11,7 +11,7 @@ import {
  * partition) order, dealt one by one to the members in order, skipping members not subscribed to
  * the partition's topic.
  */
-export const roundRobinAssignor: Assignor = {
+export const roundRobinAssignor: SyncAssignor = {
   name: 'roundrobin',
   rebalanceProtocol: 'eager',
   assign(ctx: AssignmentContext): GroupAssignment {

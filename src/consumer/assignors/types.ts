@@ -42,7 +42,8 @@ export interface Assignor {
   readonly rebalanceProtocol: 'eager' | 'cooperative';
   /** Optional data to send with this member's subscription. */
   userData?(topics: string[]): Buffer | null;
-  assign(ctx: AssignmentContext): GroupAssignment;
+  /** May be async (an adapted KafkaJS assigner is): the leader awaits it before SyncGroup. */
+  assign(ctx: AssignmentContext): GroupAssignment | Promise<GroupAssignment>;
 }
 
 /** Groups a flat list of [topic, partition] into sorted TopicPartitions. */
@@ -63,3 +64,6 @@ export function compareMembers(a: MemberSubscription, b: MemberSubscription): nu
   if (a.groupInstanceId !== null && b.groupInstanceId !== null) return ka < kb ? -1 : ka > kb ? 1 : 0;
   return a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0;
 }
+
+/** An assignor whose `assign` answers at once (the built-in ones). */
+export type SyncAssignor = Omit<Assignor, 'assign'> & { assign(ctx: AssignmentContext): GroupAssignment };

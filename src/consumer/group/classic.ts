@@ -1,6 +1,7 @@
 import { backoffDelay, sleep } from '../../cluster/backoff.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { Connection } from '../../network/connection.js';
+import { type ConsumerJoinEvent, consumerJoinChannel } from '../../observability/channels.js';
 import { KafkaError, kafkaError } from '../../protocol/errors.js';
 import { JoinGroup } from '../../protocol/generated/join-group.js';
 import { LeaveGroup } from '../../protocol/generated/leave-group.js';
@@ -311,6 +312,7 @@ export class ClassicGroupMember implements GroupMembership {
     // a broker serves one request at a time per connection: on its own connection it does not hold
     // up heartbeats or the commits that keep partitions flowing during a cooperative rebalance.
     const conn = await this.coordinator(undefined, 'rebalance');
+    const joinStarted = performance.now();
     const topics = this.o.topics();
     this.joinedTopics = topics;
     const owned = this.ownedPartitions();
@@ -393,7 +395,21 @@ export class ClassicGroupMember implements GroupMembership {
       assignor: res.protocolName,
       reason,
     });
-    await this.work(() => this.apply(decodeAssignment(sync.assignment)));
+    const assigned = decodeAssignment(sync.assignment);
+    if (consumerJoinChannel.hasSubscribers) {
+      consumerJoinChannel.publish({
+        clientId: this.cluster.options.clientId,
+        groupId: this.o.groupId,
+        memberId: this.memberId,
+        generationId: this.generationId,
+        leaderId: res.leader,
+        isLeader: res.leader === res.memberId,
+        protocol: res.protocolName ?? '',
+        assignment: assigned,
+        durationMs: performance.now() - joinStarted,
+      } satisfies ConsumerJoinEvent);
+    }
+    await this.work(() => this.apply(assigned));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { backoffDelay } from '../../cluster/backoff.js';
+import { type ConsumerHeartbeatEvent, consumerHeartbeatChannel } from '../../observability/channels.js';
 import { kafkaError } from '../../protocol/errors.js';
 import { Heartbeat } from '../../protocol/generated/heartbeat.js';
 import type { ClassicGroupMember } from './classic.js';
@@ -105,6 +106,14 @@ export class Heartbeats {
       if (!fresh()) return true; // answers a generation we have left behind
       if (res.errorCode === 0 || res.errorCode === REBALANCE_IN_PROGRESS) {
         this.lastOk = Date.now();
+        if (res.errorCode === 0 && consumerHeartbeatChannel.hasSubscribers) {
+          consumerHeartbeatChannel.publish({
+            clientId: m.cluster.options.clientId,
+            groupId: m.o.groupId,
+            memberId,
+            generationId,
+          } satisfies ConsumerHeartbeatEvent);
+        }
         if (res.errorCode === REBALANCE_IN_PROGRESS) m.requestRejoin('the group is rebalancing');
         return true;
       }

@@ -30,7 +30,7 @@ export async function leaderAssignment(
     partitionCounts.set(t, count);
     if (count) partitionsPerTopic.set(t, count);
   }
-  const result = assignor.assign({ members: subs, partitionsPerTopic });
+  const result = await assignor.assign({ members: subs, partitionsPerTopic });
   return {
     assignments: subs.map((s) => ({
       memberId: s.memberId,
