@@ -40,7 +40,7 @@ export interface Substituted {
 
 // The broker lists as the examples write them (ConsumerExample/ProducerExample; GettingStarted/Transactions).
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the example's source text, not a template
-const BROKER_LISTS = ['[`${host}:9092`]', "['kafka1:9092', 'kafka2:9092']"];
+export const BROKER_LISTS = ['[`${host}:9092`]', "['kafka1:9092', 'kafka2:9092']"];
 
 /** The fixture's text with the import and the broker address replaced; throws if either is missing. */
 export function substitute(source: string, modulePath: string, bootstrap: string): Substituted {

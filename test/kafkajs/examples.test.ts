@@ -13,6 +13,7 @@ import { partitionForKey } from '../../src/producer/partitioner.js';
 import { KafkaError } from '../../src/protocol/errors.js';
 import { TestProducer } from '../helpers/produce.js';
 import { sharedKafka } from '../kafka/index.js';
+import { readTopic } from '../producer/read-back.js';
 import { eventually, type RunningExample, startExample, stop, waitForOutput } from './example-runner.js';
 import { endOffsets, readRecords } from './read-records.js';
 
@@ -107,6 +108,10 @@ test('ProducerExample.md: its records arrive, gzip-compressed sends printed as R
     assert.ok(m, `key of ${JSON.stringify(r)}`);
     assert.match(r.value ?? '', new RegExp(`^value-${m[1]}-\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z$`));
   }
+  // The batches as stored (bare Fetch, test/producer/read-back.ts): `compression: CompressionTypes.GZIP`.
+  const stored = new Map(
+    (await readTopic(bootstrap, 'topic-test')).flat().map((r) => [`${r.partition}/${r.offset}`, r]),
+  );
   for (const s of sent()) {
     assert.equal(s.errorCode, 0);
     assert.ok(s.baseOffset !== undefined, 'baseOffset is a string');
@@ -114,6 +119,7 @@ test('ProducerExample.md: its records arrive, gzip-compressed sends printed as R
       records.some((r) => r.partition === s.partition && r.offset === Number(s.baseOffset)),
       `a record at ${s.partition}/${s.baseOffset}`,
     );
+    assert.equal(stored.get(`${s.partition}/${s.baseOffset}`)?.compression, 1, 'gzip');
   }
 });
 
