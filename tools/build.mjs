@@ -1,5 +1,6 @@
 // `npm run build`: the package's dist/, from src/.
 //   dist/index.js    the library (`import … from 'sluice'`)
+//   dist/kafkajs.js  the KafkaJS-compatible facade (`import … from 'sluice/kafkajs'`)
 //   dist/cli.js      the `sluice` command (bin/sluice.mjs runs it)
 //   dist/chunks/     code the entry points share, and what they load lazily (`await import(…)`)
 //   dist/types/      declarations (tsc), dist/types/index.d.ts for the main entry
@@ -8,7 +9,7 @@
 // chunks. Dependencies stay external (installed beside the package, not copied into it). Source maps
 // carry the sources, so stack traces and debuggers resolve to the TypeScript without shipping src/.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,7 +18,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
 /** The entry points: output name → source file. */
-export const entryPoints = { index: 'src/index.ts', cli: 'src/cli/main.ts' };
+export const entryPoints = { index: 'src/index.ts', kafkajs: 'src/kafkajs/index.ts', cli: 'src/cli/main.ts' };
+/** The entry points whose declarations are public (package.json `exports`); the CLI's are not. */
+const typedEntries = ['index', 'kafkajs'];
 
 rmSync(dist, { recursive: true, force: true });
 
@@ -27,6 +30,7 @@ const tsc = spawnSync(
   { cwd: root, stdio: 'inherit' },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+pruneDeclarations();
 
 await build({
   absWorkingDir: root,
@@ -44,3 +48,37 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+/**
+ * Keeps only the declarations the public entry points reach. The others (the CLI, the Postgres
+ * driver glue) import modules a user may not have — `pg` and `pg-copy-streams` are optional peers,
+ * `commander` is the CLI's — and a project that typechecks with `skipLibCheck: false` and reaches
+ * them would fail; what nothing public reaches need not ship at all.
+ */
+function pruneDeclarations() {
+  const types = path.join(dist, 'types');
+  const reached = new Set();
+  const visit = (file) => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    const text = readFileSync(file, 'utf8');
+    // `from './x.js'`, `import('./x.js')` and `export * from './x.js'`: relative, always with `.js`.
+    for (const m of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)\.js['"]/g)) {
+      visit(path.resolve(path.dirname(file), `${m[1]}.d.ts`));
+    }
+  };
+  for (const name of typedEntries) {
+    const source = entryPoints[name].replace(/^src\//, '').replace(/\.ts$/, '.d.ts');
+    visit(path.join(types, source));
+  }
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(p);
+        if (readdirSync(p).length === 0) rmSync(p, { recursive: true });
+      } else if (!reached.has(p)) rmSync(p);
+    }
+  };
+  walk(types);
+}

@@ -12,6 +12,8 @@
 //   bench-peers      @platformatic/kafka 2.x in .cache/bench-peers (for the Node 24 runs)
 //   bench-build      src/ and bench/clients compiled by tsc into .cache/bench-build
 //   dist             the package's build (`npm run build`: dist/, as packed and installed)
+//   tarball          the package as users get it: `npm pack` (which builds dist/), installed with its
+//                    runtime dependencies only into an empty folder outside the checkout (test/package/)
 //   postgres         PostgreSQL's server binaries (Debian's postgresql package, apt-get as root; implied by
 //                    sharedPostgres( and startPostgres(, see test/pg/)
 //   kcat             kcat, librdkafka's command-line client (Debian's kcat package, apt-get as root), to
@@ -22,7 +24,7 @@ import path from 'node:path';
 import { importTs, root, SetupError } from './setup.mjs';
 
 const KNOWN =
-  /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|dist|postgres|kcat)$/;
+  /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|dist|tarball|postgres|kcat)$/;
 const PRAGMA = /^[ \t]*\/\/[ \t]*sluice-test-needs:(.*)$/gm;
 const IMPLIES_KAFKA = /\b(sharedKafka|startKafka|runJava)\(/;
 const IMPLIES_POSTGRES = /\b(sharedPostgres|startPostgres)\(/;
@@ -42,7 +44,7 @@ export function needsOf(files) {
         if (!KNOWN.test(need)) {
           throw new SetupError(
             `${file}: unknown need "${need}" on its sluice-test-needs line ` +
-              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, dist, postgres, kcat)',
+              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, dist, tarball, postgres, kcat)',
           );
         }
         needs.add(need);
@@ -89,7 +91,17 @@ export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION 
   };
   const npm = async () => {
     const out = [];
-    if (needs.includes('dist')) out.push(await step('dist', () => buildDist()));
+    // `npm pack` builds dist/ itself (prepack): the two must never build at once, and one build will do.
+    if (needs.includes('dist') && !needs.includes('tarball')) out.push(await step('dist', () => buildDist()));
+    if (needs.includes('tarball')) {
+      const tarball = await importTs('test/package/tarball.ts');
+      out.push(
+        await step('tarball', () => {
+          const tgz = tarball.installTarball();
+          return `package build (dist/), ${path.basename(tgz)} installed in ${tarball.appDir}`;
+        }),
+      );
+    }
     if (!needs.includes('node24') && !needs.includes('bench-peers') && !needs.includes('bench-build')) return out;
     const peers = await importTs('bench/lib/peers.ts');
     if (needs.includes('node24')) out.push(await step('node24', () => `Node ${peers.installNode24().version}`));

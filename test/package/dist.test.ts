@@ -16,17 +16,25 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
   main: string;
   types: string;
   bin: { sluice: string };
+  exports: Record<string, { types: string; default: string }>;
 };
 const env = testEnv();
 const sluice = (args: string[], input?: string) =>
   runBinary(process.execPath, [path.join(root, pkg.bin.sluice), ...args], input === undefined ? {} : { input });
 
-test('dist/index.js exports exactly what src/index.ts does; the declarations are built', async () => {
+test('dist/index.js and dist/kafkajs.js export exactly what their sources do; the declarations are built', async () => {
   const built = await import(path.join(root, pkg.main));
   const source = await import('../../src/index.js');
   assert.deepEqual(Object.keys(built).sort(), Object.keys(source).sort());
   assert.equal(typeof built.Consumer, 'function');
   assert.ok(existsSync(path.join(root, pkg.types)), pkg.types);
+
+  const kafkajs = pkg.exports['./kafkajs'];
+  assert.ok(kafkajs, 'package.json exports has no ./kafkajs');
+  const facade = await import(path.join(root, kafkajs.default));
+  const facadeSource = await import('../../src/kafkajs/index.js');
+  assert.deepEqual(Object.keys(facade).sort(), Object.keys(facadeSource).sort());
+  assert.ok(existsSync(path.join(root, kafkajs.types)), kafkajs.types);
 });
 
 test('the sluice bin runs the bundled CLI: --version, and produce → consume through the broker', async () => {
