@@ -68,11 +68,34 @@ async function main()${t(': Promise<void>')} {
   });
   clearTimeout(timer);
 
-  // sluice/kafkajs: as far as the facade goes today.
+  // sluice/kafkajs: KafkaJS's API, two more records through its producer, all five read by its consumer.
   const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  const kafkajs = typeof kafka.logger().info === 'function' && new KafkaJSError('x') instanceof Error;
+  const kjsProducer = kafka.producer();
+  await kjsProducer.connect();
+  await kjsProducer.send({ topic, messages: [{ key: 'kjs-4', value: 'value 4' }, { key: 'kjs-5', value: 'value 5' }] });
+  await kjsProducer.disconnect();
+  const kjsConsumer = kafka.consumer({ groupId: \`\${topic}-group\` });
+  await kjsConsumer.connect();
+  await kjsConsumer.subscribe({ topics: [topic], fromBeginning: true });
+  const kjsSeen${t(': string[]')} = [];
+  await new Promise${t('<void>')}((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('sluice/kafkajs consumer: timed out')), 60_000);
+    kjsConsumer
+      .run({
+        eachMessage: async ({ message }${t(': EachMessagePayload')}) => {
+          kjsSeen.push(\`\${message.offset}:\${String(message.value)}\`);
+          if (kjsSeen.length === 5) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await kjsConsumer.disconnect();
+  const kafkajs = new KafkaJSError('x') instanceof Error;
   const sluiceError = new ConfigError('brokers', 'x') instanceof SluiceError;
-  console.log(JSON.stringify({ sent: sent.length, seen, kafkajs, sluiceError }));
+  console.log(JSON.stringify({ sent: sent.length, seen, kjsSeen, kafkajs, sluiceError }));
 }
 
 main().catch((err) => {
@@ -92,14 +115,14 @@ const APPS = {
   ),
   'ts-app.mts': appBody(
     `import { ${NAMES}, type ConsumerRecord, type RecordMetadata } from 'sluice';\n` +
-      `import { ${KAFKAJS}, type KafkaConfig } from 'sluice/kafkajs';\n` +
+      `import { ${KAFKAJS}, type EachMessagePayload, type KafkaConfig } from 'sluice/kafkajs';\n` +
       "export const config: KafkaConfig = { brokers: ['localhost:9092'] };",
     true,
   ),
   // CommonJS TypeScript: `import` compiles to require(), which module NodeNext allows for an ES module.
   'ts-cjs-app.cts': appBody(
     `import { ${NAMES}, type ConsumerRecord, type RecordMetadata } from 'sluice';\n` +
-      `import { ${KAFKAJS} } from 'sluice/kafkajs';`,
+      `import { ${KAFKAJS}, type EachMessagePayload } from 'sluice/kafkajs';`,
     true,
   ),
 };
@@ -129,10 +152,17 @@ function tsconfig(name: string, compilerOptions: Record<string, unknown>, files:
 
 function checkOutput(stdout: string, tag: string) {
   const line = stdout.trim().split('\n').at(-1) ?? '';
-  const out = JSON.parse(line) as { sent: number; seen: unknown[]; kafkajs: boolean; sluiceError: boolean };
+  const out = JSON.parse(line) as {
+    sent: number;
+    seen: unknown[];
+    kjsSeen: string[];
+    kafkajs: boolean;
+    sluiceError: boolean;
+  };
   assert.deepEqual(out, {
     sent: 3,
     seen: [1, 2, 3].map((i) => ({ key: `${tag}-${i}`, value: `value ${i}`, offset: i - 1 })),
+    kjsSeen: [1, 2, 3, 4, 5].map((i) => `${i - 1}:value ${i}`),
     kafkajs: true,
     sluiceError: true,
   });
