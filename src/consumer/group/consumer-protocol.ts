@@ -261,7 +261,9 @@ export class ConsumerGroupMember implements GroupMembership {
   private async beat(): Promise<void> {
     const conn = await this.coordinator();
     if (!this.checkedBroker) {
-      if (conn.apiVersions.highest(ConsumerGroupHeartbeat) === undefined)
+      // v1 is KIP-848 as released in Kafka 4.0 (client-generated member ids, regexes); 3.7-3.9 had
+      // only the early-access v0, off by default and not meant for production.
+      if ((conn.apiVersions.highest(ConsumerGroupHeartbeat) ?? -1) < 1)
         throw new GroupFatalError(this.o.groupId, new GroupProtocolUnsupportedError(this.o.groupId, conn.broker));
       this.checkedBroker = true;
     }
@@ -276,7 +278,6 @@ export class ConsumerGroupMember implements GroupMembership {
       memberId: this.memberId,
       memberEpoch: this.memberEpoch,
     };
-    const version = conn.apiVersions.pick(ConsumerGroupHeartbeat);
     if (full) {
       req.instanceId = this.o.groupInstanceId;
       req.rackId = this.o.rackId;
@@ -285,13 +286,6 @@ export class ConsumerGroupMember implements GroupMembership {
       req.rebalanceTimeoutMs = this.o.rebalanceTimeoutMs;
     if (full || this.sent?.subscription !== subKey) {
       if ('regex' in sub) {
-        if (version < 1)
-          throw new GroupFatalError(
-            this.o.groupId,
-            new Error(
-              `broker ${conn.broker} does not support regex subscriptions (ConsumerGroupHeartbeat v1, Kafka 4.0+)`,
-            ),
-          );
         req.subscribedTopicRegex = sub.regex;
         // The broker wants an empty topic list beside a regex on a full request.
         if (full) req.subscribedTopicNames = [];

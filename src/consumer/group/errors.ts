@@ -51,7 +51,7 @@ export class GroupProtocolUnsupportedError extends SluiceError {
     broker: string,
   ) {
     super(
-      `Consumer group "${groupId}": broker ${broker} does not support the KIP-848 'consumer' group protocol (no ConsumerGroupHeartbeat API; it needs Kafka 4.0+). Use groupProtocol: 'classic'`,
+      `Broker ${broker} does not support the KIP-848 'consumer' group protocol as released in Kafka 4.0 (ConsumerGroupHeartbeat v1; Kafka 3.x had at most an early-access preview). Use groupProtocol: 'classic' with this broker`,
       { code: 'GROUP_PROTOCOL_UNSUPPORTED', retriable: false },
     );
   }
