@@ -431,7 +431,7 @@ export class ConsumerGroupMember implements GroupMembership {
   ): Promise<TopicPartition[] | null> {
     const byId = this.cluster.metadata.topicNamesById;
     if (target.some((t) => !byId.has(t.topicId))) {
-      this.cluster.watchTopics(null);
+      // The subscribed topics (or all, for a regex) are watched already: a refresh names a new one.
       await this.cluster.refreshMetadata({ signal: this.abort.signal }).catch(() => {});
       if (target.some((t) => !byId.has(t.topicId))) return null;
     }
