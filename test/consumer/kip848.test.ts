@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
+import { GroupFatalError } from '../../src/consumer/group/errors.js';
 import type { ConsumerOptions } from '../../src/consumer/options.js';
 import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { consumeUntil, testEnv } from '../helpers/env.js';
@@ -192,5 +193,29 @@ test('consumer protocol: a static member that restarts gets its partitions back;
     assert.deepEqual(a.events.slice(aEvents), [], 'the other member was not rebalanced');
   } finally {
     await Promise.all([a.consumer.close(), b.consumer.close()]);
+  }
+});
+
+test('consumer protocol: a second process with a static member id in use fails with UNRELEASED_INSTANCE_ID', {
+  timeout: 60000,
+}, async () => {
+  const topic = uniqueName('k848dup');
+  const groupId = uniqueName('g');
+  await env.producer.createTopic(topic, 2);
+  const a = member(groupId, topic, { groupInstanceId: 'same' });
+  try {
+    await waitFor(() => (a.owned().length === 2 ? true : undefined), { timeoutMs: 30000, what: 'a owns both' });
+    const b = new Consumer({ brokers: env.kafka.bootstrap, groupId, ...kip848, groupInstanceId: 'same' });
+    b.subscribe(topic);
+    await assert.rejects(
+      b.run({ eachMessage: () => {} }),
+      (err: unknown) =>
+        err instanceof GroupFatalError && err.code === 'UNRELEASED_INSTANCE_ID' && /instance/i.test(err.message),
+    );
+    await b.close();
+    assert.deepEqual(a.owned().length, 2, 'the running member keeps its partitions');
+    assert.ok(!a.events.some((e) => e.startsWith('lost') || e.startsWith('revoked')));
+  } finally {
+    await a.consumer.close();
   }
 });
