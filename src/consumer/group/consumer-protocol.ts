@@ -293,7 +293,9 @@ export class ConsumerGroupMember implements GroupMembership {
     }
     if (full || this.sent?.assignor !== this.o.remoteAssignor) req.serverAssignor = this.o.remoteAssignor;
     const sendOwned = (full || this.sent?.owned !== ownedKey) && (settled || full);
-    if (sendOwned) req.topicPartitions = full && !settled ? [] : this.ownedByTopicId();
+    // In flux on a full request (a rejoin while partitions are still being dropped): report none.
+    const ownedSent = full && !settled ? '' : ownedKey;
+    if (sendOwned) req.topicPartitions = ownedSent === '' ? [] : this.ownedByTopicId();
     const epochSent = this.memberEpoch;
     const res = await conn.request(ConsumerGroupHeartbeat, req, {
       signal: this.abort.signal,
@@ -329,7 +331,7 @@ export class ConsumerGroupMember implements GroupMembership {
     if (epochSent !== this.memberEpoch) return;
     this.sent = {
       subscription: subKey,
-      owned: sendOwned ? ownedKey : (this.sent?.owned ?? ''),
+      owned: sendOwned ? ownedSent : (this.sent?.owned ?? ''),
       assignor: this.o.remoteAssignor,
       rebalanceTimeoutMs: this.o.rebalanceTimeoutMs,
     };
