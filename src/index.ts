@@ -45,7 +45,7 @@ export { type CloseOptions, Consumer, type SeekTarget } from './consumer/consume
 export type { RebalanceListener } from './consumer/core.js';
 export type { Batch, BatchContext, EachBatch, EachMessage, HandlerContext, RunOptions } from './consumer/delivery.js';
 export { CommitFailedError, HandlerError, IllegalStateError, NoOffsetError } from './consumer/errors.js';
-export { GroupFatalError } from './consumer/group/errors.js';
+export { GroupFatalError, GroupProtocolUnsupportedError } from './consumer/group/errors.js';
 export type { CommittedOffset, OffsetToCommit } from './consumer/offsets.js';
 export type { ConsumerOptions } from './consumer/options.js';
 export type { ConsumerRecord, RecordHeader } from './consumer/record.js';

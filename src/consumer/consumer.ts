@@ -14,6 +14,7 @@ import { ConsumerCore, type RebalanceListener } from './core.js';
 import { Delivery, type RunOptions } from './delivery.js';
 import { IllegalStateError } from './errors.js';
 import { ClassicGroupMember } from './group/classic.js';
+import { ConsumerGroupMember } from './group/consumer-protocol.js';
 import { NO_GENERATION } from './group/membership.js';
 import type { CommittedOffset, OffsetToCommit } from './offsets.js';
 import { type ConsumerOptions, resolveConsumerOptions } from './options.js';
@@ -281,20 +282,39 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       // Topics that do not exist yet are waited for (the leader assigns them once they appear), as
       // Java's consumer does; `allowAutoCreateTopics` lets the metadata requests create them.
       const o = core.o;
-      core.membership = new ClassicGroupMember(
-        core.cluster,
-        {
-          groupId: o.groupId!,
-          groupInstanceId: o.groupInstanceId ?? null,
-          sessionTimeoutMs: o.sessionTimeoutMs,
-          rebalanceTimeoutMs: o.rebalanceTimeoutMs,
-          heartbeatIntervalMs: o.heartbeatIntervalMs,
-          assignors: o.assignors,
-          rackId: o.clientRack || null,
-          topics: () => this.subscribedTopics(),
-        },
-        core,
-      );
+      if (o.groupProtocol === 'consumer') {
+        const sub = this.subscription;
+        core.membership = new ConsumerGroupMember(
+          core.cluster,
+          {
+            groupId: o.groupId!,
+            groupInstanceId: o.groupInstanceId ?? null,
+            rebalanceTimeoutMs: o.rebalanceTimeoutMs,
+            rackId: o.clientRack || null,
+            remoteAssignor: o.groupRemoteAssignor ?? null,
+            // The broker resolves a regex itself (RE2/J syntax), so topics created later join in.
+            subscription: () => {
+              const s = this.subscription ?? sub;
+              return 'pattern' in s ? { regex: s.pattern.source } : { topics: s.topics };
+            },
+          },
+          core,
+        );
+      } else
+        core.membership = new ClassicGroupMember(
+          core.cluster,
+          {
+            groupId: o.groupId!,
+            groupInstanceId: o.groupInstanceId ?? null,
+            sessionTimeoutMs: o.sessionTimeoutMs,
+            rebalanceTimeoutMs: o.rebalanceTimeoutMs,
+            heartbeatIntervalMs: o.heartbeatIntervalMs,
+            assignors: o.assignors,
+            rackId: o.clientRack || null,
+            topics: () => this.subscribedTopics(),
+          },
+          core,
+        );
       core.membership.start();
     } else {
       const first = this.applyManualAssignment();

@@ -7,15 +7,19 @@ import {
   consumerRebalanceChannel,
   publishConsumerError,
 } from '../observability/channels.js';
+import { KafkaError } from '../protocol/errors.js';
 import { CommitFailedError, NoOffsetError } from './errors.js';
 import type { ChunkDecodeOptions } from './fetch-records.js';
 import { Fetcher } from './fetcher.js';
-import type { GroupHooks, GroupMembership } from './group/membership.js';
+import type { CommitIdentity, GroupHooks, GroupMembership } from './group/membership.js';
 import { OffsetClient, type OffsetToCommit } from './offsets.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import { PartitionState } from './partition-state.js';
 import { PositionResolver } from './positions.js';
 import { formatPartitions, type TopicPartition, tpKey } from './topic-partition.js';
+
+/** OffsetCommit with an older member epoch than the member's current one (KIP-848). */
+const STALE_MEMBER_EPOCH = 113;
 
 /** Rebalance listeners (may be async); the consumer waits for each before going on. */
 export interface RebalanceListener {
@@ -260,7 +264,7 @@ export class ConsumerCore implements GroupHooks {
   commit(offsets: OffsetToCommit[], opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     const run = async () => {
       if (!this.offsets || offsets.length === 0) return;
-      const identity = this.membership
+      let identity = this.membership
         ? this.membership.commitIdentity()
         : { generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null };
       if (!identity) {
@@ -270,10 +274,22 @@ export class ConsumerCore implements GroupHooks {
       }
       const started = performance.now();
       try {
-        await this.offsets.commit(offsets, identity, {
-          ...opts,
-          onFenced: (err) => this.membership?.onGenerationFenced(err, identity),
-        });
+        const send = (id: CommitIdentity) =>
+          this.offsets!.commit(offsets, id, {
+            ...opts,
+            onFenced: (err) => this.membership?.onGenerationFenced(err, id),
+          });
+        try {
+          await send(identity);
+        } catch (err) {
+          // KIP-848: the epoch moved on (a heartbeat brought a new one) while the commit was on its way.
+          // The partitions are still ours if the membership still gives an identity: commit again with it.
+          const fresh = this.membership?.commitIdentity();
+          if (!(err instanceof KafkaError && err.errorCode === STALE_MEMBER_EPOCH) || !fresh) throw err;
+          if (fresh.generationIdOrMemberEpoch === identity.generationIdOrMemberEpoch) throw err;
+          identity = fresh;
+          await send(identity);
+        }
       } catch (err) {
         publishConsumerError(this.o.clientId, 'commit', err);
         throw err;

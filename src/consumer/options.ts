@@ -17,11 +17,18 @@ export interface ConsumerOptions extends ClientOptions {
   groupId?: string;
   /** Static membership id (`group.instance.id`, KIP-345): a restart within the session timeout causes no rebalance. */
   groupInstanceId?: string;
-  /** Group protocol (`group.protocol`). `classic` (default) or `consumer` (KIP-848). */
+  /**
+   * Group protocol (`group.protocol`). `classic` (default) or `consumer` (KIP-848, Kafka 4.0+: the
+   * broker assigns partitions and rebalances incrementally). With `consumer`, the classic-only options
+   * `assignors`, `sessionTimeoutMs` and `heartbeatIntervalMs` are rejected (as Java does): the broker's
+   * `group.consumer.*` settings govern them.
+   */
   groupProtocol?: 'classic' | 'consumer';
-  /** Member is dropped if no heartbeat arrives within this time (`session.timeout.ms`). Default 45000. */
+  /** Server-side assignor for `groupProtocol: 'consumer'` (`group.remote.assignor`): `uniform` or `range`. Default: the broker's (`uniform`). */
+  groupRemoteAssignor?: string;
+  /** Member is dropped if no heartbeat arrives within this time (`session.timeout.ms`). Default 45000. Classic protocol only. */
   sessionTimeoutMs?: number;
-  /** Heartbeat period (`heartbeat.interval.ms`). Default 3000. */
+  /** Heartbeat period (`heartbeat.interval.ms`). Default 3000. Classic protocol only. */
   heartbeatIntervalMs?: number;
   /** Time a rebalance waits for members, and the longest a handler may hold a partition being revoked (`max.poll.interval.ms`). Default 300000. */
   rebalanceTimeoutMs?: number;
@@ -54,8 +61,14 @@ export interface ConsumerOptions extends ClientOptions {
 }
 
 export type ResolvedConsumerOptions = ResolvedClientOptions &
-  Required<Omit<ConsumerOptions, keyof ClientOptions | 'groupId' | 'groupInstanceId' | 'assignors' | 'clientRack'>> & {
+  Required<
+    Omit<
+      ConsumerOptions,
+      keyof ClientOptions | 'groupId' | 'groupInstanceId' | 'assignors' | 'clientRack' | 'groupRemoteAssignor'
+    >
+  > & {
     groupId: string | undefined;
+    groupRemoteAssignor: string | undefined;
     groupInstanceId: string | undefined;
     assignors: Assignor[];
     clientRack: string;
@@ -77,6 +90,11 @@ export const consumerOptionSpecs: OptionSpecs = {
     check: (v) => ((v as string).length ? undefined : 'must not be empty'),
   },
   groupProtocol: { kind: 'string', java: 'group.protocol', default: 'classic', oneOf: ['classic', 'consumer'] },
+  groupRemoteAssignor: {
+    kind: 'string',
+    java: 'group.remote.assignor',
+    check: (v) => ((v as string).length ? undefined : 'must not be empty'),
+  },
   sessionTimeoutMs: int(45000, 'session.timeout.ms', 1),
   heartbeatIntervalMs: int(3000, 'heartbeat.interval.ms', 1),
   rebalanceTimeoutMs: int(300000, 'max.poll.interval.ms', 1),
@@ -144,7 +162,17 @@ export function resolveConsumerOptions(input: unknown): ResolvedConsumerOptions 
     throw new ConfigError('heartbeatIntervalMs', `must be lower than sessionTimeoutMs (${r.sessionTimeoutMs})`);
   }
   if (r.groupProtocol === 'consumer') {
-    throw new ConfigError('groupProtocol', "the KIP-848 'consumer' protocol is not available yet; use 'classic'");
+    // Java's ConsumerConfig rejects the classic-only settings with group.protocol=consumer.
+    const given = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+    for (const key of ['assignors', 'sessionTimeoutMs', 'heartbeatIntervalMs'] as const) {
+      if (given[key] !== undefined)
+        throw new ConfigError(
+          key,
+          `is not supported with groupProtocol: 'consumer' (the broker assigns partitions and sets the session and heartbeat timing; use groupRemoteAssignor to pick its assignor)`,
+        );
+    }
+  } else if (r.groupRemoteAssignor !== undefined) {
+    throw new ConfigError('groupRemoteAssignor', "is only supported with groupProtocol: 'consumer'");
   }
   if (r.groupInstanceId !== undefined && r.groupId === undefined) {
     throw new ConfigError('groupInstanceId', 'needs a groupId');

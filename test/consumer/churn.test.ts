@@ -43,7 +43,8 @@ after(() => {
   else console.log(`# logs in ${dir}`);
 });
 
-async function churn(assignor: 'cooperative-sticky' | 'range') {
+/** `consumer`: the KIP-848 protocol (the broker assigns); otherwise the classic protocol with this assignor. */
+async function churn(assignor: 'cooperative-sticky' | 'range' | 'consumer') {
   const topic = uniqueName(`churn-${assignor}`);
   const groupId = uniqueName('g');
   await producer.createTopic(topic, PARTITIONS);
@@ -58,7 +59,7 @@ async function churn(assignor: 'cooperative-sticky' | 'range') {
       groupId,
       topic,
       log: path.join(dir, `${groupId}-${name}.jsonl`),
-      options: { assignors: [assignor] },
+      options: assignor === 'consumer' ? { groupProtocol: 'consumer' } : { assignors: [assignor] },
       concurrency: 3,
       // Paced (about 3,000 records/s per member) so that consumption outlasts the joins, leaves and the
       // kill on a loaded 2-core machine too: started processes and rebalances take seconds there, and
@@ -174,4 +175,12 @@ test(
     timeout: 300_000,
   },
   () => churn('range'),
+);
+
+test(
+  'churn (groupProtocol consumer, KIP-848): joins, a graceful leave and a kill -9 lose nothing and keep one owner per partition',
+  {
+    timeout: 300_000,
+  },
+  () => churn('consumer'),
 );

@@ -29,3 +29,24 @@ test('assignors: bad values are ConfigErrors naming the option', () => {
   assert.throws(() => resolveConsumerOptions({ ...base, assignors: ['range'], sessionTimeoutMs: 'x' }), ConfigError);
   assert.throws(() => resolveConsumerOptions({ ...base, asignors: ['range'] }), /unknown option/);
 });
+
+test("groupProtocol 'consumer': accepted; classic-only options are ConfigErrors (as Java's); groupRemoteAssignor only with it", () => {
+  const o = resolveConsumerOptions({ ...base, groupProtocol: 'consumer', groupRemoteAssignor: 'range' });
+  assert.equal(o.groupProtocol, 'consumer');
+  assert.equal(o.groupRemoteAssignor, 'range');
+  for (const [key, value] of [
+    ['assignors', ['range']],
+    ['sessionTimeoutMs', 10000],
+    ['heartbeatIntervalMs', 1000],
+  ] as const) {
+    assert.throws(
+      () => resolveConsumerOptions({ ...base, groupProtocol: 'consumer', [key]: value }),
+      (err: unknown) => err instanceof ConfigError && err.message.includes(key) && /groupProtocol/.test(err.message),
+    );
+  }
+  assert.throws(
+    () => resolveConsumerOptions({ ...base, groupRemoteAssignor: 'uniform' }),
+    (err: unknown) => err instanceof ConfigError && /groupRemoteAssignor/.test(err.message),
+  );
+  assert.throws(() => resolveConsumerOptions({ ...base, groupProtocol: 'kip848' }), ConfigError);
+});

@@ -43,3 +43,16 @@ export function classifyGroupError(err: unknown): 'fatal' | 'coordinator' | 'ret
   if (err instanceof AbortedError) return 'retriable';
   return err instanceof SluiceError && err.retriable ? 'retriable' : 'fatal';
 }
+
+/** The broker has no KIP-848 consumer group protocol (ConsumerGroupHeartbeat, API 68): Kafka before 4.0. */
+export class GroupProtocolUnsupportedError extends SluiceError {
+  constructor(
+    readonly groupId: string,
+    broker: string,
+  ) {
+    super(
+      `Broker ${broker} does not support the KIP-848 'consumer' group protocol as released in Kafka 4.0 (ConsumerGroupHeartbeat v1; Kafka 3.x had at most an early-access preview). Use groupProtocol: 'classic' with this broker`,
+      { code: 'GROUP_PROTOCOL_UNSUPPORTED', retriable: false },
+    );
+  }
+}
