@@ -46,6 +46,25 @@ export function decodeAcquired(
   o: Omit<ChunkDecodeOptions, 'isolationLevel'>,
 ): DecodedAcquired {
   const ranges = checkRanges(topic, partition, acquired);
+  try {
+    return pair(topic, partition, blob, ranges, o, SLICE);
+  } catch {
+    // A bad batch: the slice it ended was lost with the throw. Decode again a record at a time (the
+    // rare path), so the records before the bad batch are still delivered.
+    return pair(topic, partition, blob, ranges, o, 1, true);
+  }
+}
+
+/** One pass over the blob; throws on a bad batch unless `salvage`, which stops there instead. */
+function pair(
+  topic: string,
+  partition: number,
+  blob: Buffer | null,
+  ranges: AcquiredRange[],
+  o: Omit<ChunkDecodeOptions, 'isolationLevel'>,
+  slice: number,
+  salvage = false,
+): DecodedAcquired {
   const out: DecodedAcquired = { records: [], gaps: [], undecodable: [], error: undefined };
   if (ranges.length === 0) return out;
   let ri = 0;
@@ -68,7 +87,7 @@ export function decodeAcquired(
   if (blob && blob.length > 0) {
     const decoder = new ChunkDecoder(topic, partition, blob, null, next, { ...o, isolationLevel: 0 });
     try {
-      for (let list = decoder.next(SLICE); list.length > 0 && ri < ranges.length; list = decoder.next(SLICE)) {
+      for (let list = decoder.next(slice); list.length > 0 && ri < ranges.length; list = decoder.next(slice)) {
         for (const r of list) {
           skipBelow(r.offset, out.gaps);
           if (ri >= ranges.length) break;
@@ -79,6 +98,7 @@ export function decodeAcquired(
         }
       }
     } catch (err) {
+      if (!salvage) throw err;
       out.error = err instanceof Error ? err : new Error(String(err));
       skipBelow(Number.POSITIVE_INFINITY, out.undecodable);
       return out;

@@ -12,6 +12,8 @@ export interface DeliverySource {
   acknowledge(record: ShareRecord, type?: AcknowledgeType): void;
   /** Whether delivery must stop (closing or failed). */
   readonly stopping: boolean;
+  /** Stops the consumer (no more fetching) with `err`. */
+  fail(err: Error): void;
 }
 
 /**
@@ -66,11 +68,14 @@ function finish(src: DeliverySource, chunk: AcquiredChunk, records: ShareRecord[
     for (const r of open) src.fetcher.acknowledge(r, 'accept');
     return;
   }
-  for (const r of open) src.fetcher.acknowledge(r, 'release');
   const first = open[0]!;
-  throw new IllegalStateError(
+  const err = new IllegalStateError(
     `acknowledgementMode is 'explicit' but the handler returned without acknowledging ${open.length} record(s), first ${first.topic}-${first.partition} offset ${first.offset}; they were released`,
   );
+  // Stop fetching first: the release must not make room for the next fetch to acquire them again.
+  src.fail(err);
+  for (const r of open) src.fetcher.acknowledge(r, 'release');
+  throw err;
 }
 
 /** A handler threw: release what it left unsettled, so the broker delivers it again. */

@@ -37,6 +37,8 @@ export class ShareFetcher implements LinkOwner {
   private abort = new AbortController();
   private waiters: Array<() => void> = [];
   private leaderTimer: NodeJS.Timeout | undefined;
+  /** No more ShareFetch (closing or failed); acknowledgements may still be sent. */
+  private halted = false;
 
   constructor(
     readonly cluster: Cluster,
@@ -48,6 +50,12 @@ export class ShareFetcher implements LinkOwner {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.wake();
+  }
+
+  /** Fetches nothing more: the consumer is closing or failed (close() still sends acknowledgements). */
+  halt(): void {
+    this.halted = true;
     this.wake();
   }
 
@@ -72,7 +80,7 @@ export class ShareFetcher implements LinkOwner {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
-    if (!this.running) return;
+    if (!this.running || this.halted) return;
     const nodes = new Set<number>();
     let leaderless = false;
     for (const p of this.assignment) {
@@ -85,7 +93,7 @@ export class ShareFetcher implements LinkOwner {
       if (this.loops.has(id)) continue;
       const loop = this.runLoop(this.link(id)).finally(() => {
         this.loops.delete(id);
-        if (this.running) queueMicrotask(() => this.wake());
+        if (this.running && !this.halted) queueMicrotask(() => this.wake());
       });
       this.loops.set(id, loop);
     }
@@ -118,23 +126,26 @@ export class ShareFetcher implements LinkOwner {
 
   private async runLoop(link: BrokerLink): Promise<void> {
     await undefined; // let the code that woke us finish (e.g. assign every partition) first
-    for (let failures = 0; this.running; ) {
+    for (let failures = 0; this.running && !this.halted; ) {
       // Fetch again only once every record delivered from this broker is settled.
       if (link.held.size > 0) {
         await this.waitForWake();
         continue;
       }
       const targets = this.targetsFor(link.nodeId);
+      if (this.halted) return;
       if (targets.length === 0) {
         // Acknowledgements for partitions no longer fetched here (reassigned, or moved leader).
         if (link.pending.size > 0) await this.sendPending(link);
+        // Still pending (the broker unreachable): wait before the loop is started again.
+        if (link.pending.size > 0) await sleep(this.cluster.options.retryBackoffMs, this.abort.signal).catch(() => {});
         return;
       }
       const started = Date.now();
       try {
         const got = await link.exclusive(() => link.fetch(targets, this.abort.signal));
         failures = 0;
-        if (!this.running) {
+        if (!this.running || this.halted) {
           this.releaseChunks(got.chunks); // acquired while closing: give them back with the close
           return;
         }

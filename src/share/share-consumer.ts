@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Cluster } from '../cluster/cluster.js';
 import { checkSubscription, describe } from '../consumer/arguments.js';
 import { IllegalStateError } from '../consumer/errors.js';
@@ -39,6 +40,8 @@ export class ShareConsumer implements AsyncIterable<ShareRecord> {
   private waiter: (() => void) | undefined;
   /** True while run()'s handler works on {@link current}: close() waits for it. */
   private inHandler = false;
+  /** Set inside run()'s handlers: a close() called from one must not wait for it. */
+  private readonly handlerScope = new AsyncLocalStorage<true>();
   private failure: Error | undefined;
 
   constructor(options: ShareConsumerOptions) {
@@ -161,7 +164,7 @@ export class ShareConsumer implements AsyncIterable<ShareRecord> {
         this.current = chunk;
         this.inHandler = true;
         try {
-          await deliverChunk(this, chunk, opts);
+          await this.handlerScope.run(true, () => deliverChunk(this, chunk, opts));
         } finally {
           this.inHandler = false;
           this.current = undefined;
@@ -235,19 +238,25 @@ export class ShareConsumer implements AsyncIterable<ShareRecord> {
    */
   close(opts: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs === undefined ? 30000 : checkTimeout('timeoutMs', opts.timeoutMs);
-    this.closePromise ??= this.doClose(Date.now() + timeoutMs);
+    const fromHandler = this.handlerScope.getStore() === true;
+    this.closePromise ??= this.doClose(Date.now(), timeoutMs, fromHandler);
     return this.closePromise;
   }
 
-  private async doClose(deadline: number): Promise<void> {
+  private async doClose(started: number, timeoutMs: number, fromHandler: boolean): Promise<void> {
     const wasIdle = this.state === 'idle';
+    const deadline = started + timeoutMs;
     this.state = 'closing';
+    this.fetcher.halt();
     this.notify();
     try {
       if (!wasIdle && this.startPromise) {
         await this.startPromise.catch(() => {});
-        // The handler in progress finishes (or the deadline passes); its records are settled by then.
-        await waitUntil(() => !this.inHandler, deadline);
+        // Handlers should give up now; the one in progress may still finish (and settle its records)
+        // while at least half of the time (or 5 s) is left for releasing and leaving. A close() called
+        // from the handler does not wait for it: that record is released.
+        for (const c of [...this.ready, ...(this.current ? [this.current] : [])]) c.controller.abort();
+        if (!fromHandler) await waitUntil(() => !this.inHandler, deadline - Math.min(5000, timeoutMs / 2));
         const held = [...this.ready];
         if (this.current) held.push(this.current);
         this.ready.length = 0;
@@ -297,9 +306,11 @@ export class ShareConsumer implements AsyncIterable<ShareRecord> {
     }
   }
 
-  private fail(err: Error): void {
+  /** Stops the consumer with `err` (run() rejects with it once closed). */
+  fail(err: Error): void {
     if (this.failure || this.state === 'closed') return;
     this.failure = err;
+    this.fetcher.halt();
     this.logger.error('Share consumer stopping', { group: this.o.groupId, error: err });
     this.notify();
   }

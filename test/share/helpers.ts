@@ -45,12 +45,23 @@ export function shareMember(
   const acks: ShareCommitResult[] = [];
   const consumer = shareConsumer(bootstrap, groupId, { onAcknowledgementCommit: (r) => acks.push(...r), ...extra });
   const seen: ShareRecord[] = [];
-  const m = { consumer, seen, acks, running: Promise.resolve(), firstAt: 0, lastAt: 0 };
+  const seenAt: number[] = [];
+  const m = {
+    consumer,
+    seen,
+    acks,
+    running: Promise.resolve(),
+    firstAt: 0,
+    lastAt: 0,
+    /** When the first of these offsets was delivered here. */
+    firstHeldAt: (offsets: Set<number>) => seenAt[seen.findIndex((r) => offsets.has(r.offset))] ?? 0,
+  };
   consumer.subscribe(topic);
   m.running = consumer.run({
     eachMessage: (r) => {
       seen.push(r);
       m.lastAt = Date.now();
+      seenAt.push(m.lastAt);
       if (!m.firstAt) m.firstAt = m.lastAt;
       return handler(r, { consumer });
     },
