@@ -172,7 +172,7 @@ export class BrokerLink {
         serverMessage: res.errorMessage ?? undefined,
       });
       this.session.reset();
-      this.failPending(acks, `ShareFetch failed with ${err.name}`, err);
+      this.failPending(acks, `ShareFetch failed with ${err.code}`, err);
       if (SESSION_ERRORS.has(res.errorCode)) return { chunks: [], refresh: false };
       throw err;
     }
