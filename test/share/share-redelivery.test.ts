@@ -2,9 +2,10 @@
 // member); reject ends a record; at the delivery count limit a record is archived, not delivered again.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ShareRecord } from '../../src/share/types.js';
 import { testEnv } from '../helpers/env.js';
 import { uniqueName, waitFor } from '../kafka/index.js';
-import { shareGroupConfig, shareMember, text } from './helpers.js';
+import { shareConsumer, shareGroupConfig, shareMember, text } from './helpers.js';
 
 const env = testEnv();
 
@@ -92,5 +93,39 @@ test('implicit mode: a handler that throws releases its record; it comes back (d
   }
   for (let i = 1; i < 200; i += 2) {
     assert.equal(all.filter((r) => text(r) === `r-${i}`).length, 1, `r-${i} delivered once`);
+  }
+});
+
+test('acknowledging a record whose lock expired: commit() reports INVALID_RECORD_STATE for its partition; the consumer goes on and gets it again', {
+  timeout: 90000,
+}, async () => {
+  const topic = uniqueName('share-irs');
+  const groupId = uniqueName('sg-irs');
+  await env.producer.createTopic(topic, 1);
+  await env.producer.send(topic, 0, [{ value: 'slow' }]);
+  await shareGroupConfig(env.kafka.bootstrap, groupId, { 'share.record.lock.duration.ms': 1000 });
+  const c = shareConsumer(env.kafka.bootstrap, groupId, { acknowledgementMode: 'explicit' });
+  c.subscribe(topic);
+  const it = c[Symbol.asyncIterator]();
+  try {
+    const first = (await it.next()).value as ShareRecord;
+    assert.equal(first.deliveryCount, 1);
+    await new Promise((r) => setTimeout(r, 2500)); // the lock (1 s) lapses; the broker takes the record back
+    c.acknowledge(first, 'accept');
+    const results = await c.commit();
+    assert.equal(results.length, 1);
+    assert.deepEqual(results[0]!.offsets, [0]);
+    assert.equal((results[0]!.error as { code?: string } | null)?.code, 'INVALID_RECORD_STATE');
+    const again = (await it.next()).value as ShareRecord;
+    assert.equal(text(again), 'slow');
+    assert.equal(again.deliveryCount, 2, 'delivered again: the late accept did not count');
+    c.acknowledge(again, 'accept');
+    const ok = await c.commit();
+    assert.deepEqual(
+      ok.map((r) => r.error),
+      [null],
+    );
+  } finally {
+    await it.return?.();
   }
 });
