@@ -42,3 +42,23 @@ test('share consumer: joins, receives every record once with deliveryCount 1, ac
     `only new records: ${got.filter((v) => !v.startsWith('second'))}`,
   );
 });
+
+test('share consumer: subscribed to a topic that does not exist yet, it waits (with a warning) and consumes once it does', {
+  timeout: 90000,
+}, async () => {
+  const topic = uniqueName('share-late');
+  const groupId = uniqueName('sg-late');
+  await shareGroupConfig(env.kafka.bootstrap, groupId);
+  const warnings: string[] = [];
+  const logger = { debug() {}, info() {}, error() {}, warn: (msg: string) => void warnings.push(msg) };
+  const m = shareMember(env.kafka.bootstrap, groupId, topic, () => {}, { logger });
+  try {
+    await waitFor(() => warnings.some((w) => /does not exist/.test(w)) || undefined, { what: 'a warning' });
+    await env.producer.createTopic(topic, 1);
+    await env.producer.fill(topic, 1, 10, 'late');
+    await waitFor(() => m.seen.length >= 10 || undefined, { timeoutMs: 60000, what: 'the 10 records' });
+  } finally {
+    await m.consumer.close();
+  }
+  assert.equal(new Set(m.seen.map(text)).size, 10);
+});

@@ -169,3 +169,41 @@ test('renew on a broker with ShareAcknowledge v1 only: a typed RENEW_UNSUPPORTED
   }
   assert.equal((error as { code?: string }).code, 'RENEW_UNSUPPORTED');
 });
+
+test('authorization failures stop the consumer with the typed Kafka error: GROUP_AUTHORIZATION_FAILED on the heartbeat, TOPIC_AUTHORIZATION_FAILED on a partition', {
+  timeout: 30000,
+}, async () => {
+  for (const where of ['heartbeat', 'fetch'] as const) {
+    const { cluster } = await setup(1);
+    if (where === 'heartbeat') {
+      cluster.on('ShareGroupHeartbeat', (req) => ({
+        throttleTimeMs: 0,
+        errorCode: 30,
+        errorMessage: 'not allowed',
+        memberId: req.memberId,
+        memberEpoch: 0,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      }));
+    } else {
+      cluster.on('ShareFetch', async (_req, ctx) => {
+        const res = (await ctx.next())!;
+        for (const t of res.responses)
+          for (const p of t.partitions) Object.assign(p, { errorCode: 29, acquiredRecords: [] });
+        return res;
+      });
+    }
+    const c = consumer(cluster);
+    try {
+      c.subscribe('t');
+      await assert.rejects(
+        c.run({ eachMessage: () => {} }),
+        (err: { code?: string }) =>
+          err.code === (where === 'heartbeat' ? 'GROUP_AUTHORIZATION_FAILED' : 'TOPIC_AUTHORIZATION_FAILED'),
+      );
+    } finally {
+      await c.close();
+      await cluster.close();
+    }
+  }
+});
