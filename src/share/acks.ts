@@ -67,6 +67,11 @@ export class PendingAcks {
     return this.byPartition.has(tpKey(topic, partition));
   }
 
+  /** The pending acknowledgements, left in place. */
+  peek(): PartitionAcks[] {
+    return [...this.byPartition.values()];
+  }
+
   /** Removes and returns the acknowledgements of the partitions `filter` selects (all by default). */
   take(filter: (p: PartitionAcks) => boolean = () => true): PartitionAcks[] {
     const out: PartitionAcks[] = [];

@@ -162,7 +162,15 @@ export class BrokerLink {
       throw err;
     }
     if (generation !== this.generation) {
-      // Dropped (fenced) meanwhile: whatever this acquired is no longer ours to deliver.
+      // Dropped (fenced) meanwhile: what this acquired is not delivered; hand it back with the next request.
+      if (!res.errorCode) {
+        this.f.ackResults(this.ackOutcome(acks, res.responses, (p) => p.acknowledgeErrorCode, 'ShareFetch'));
+        for (const c of this.acquired(res.responses, res.acquisitionLockTimeoutMs).chunks) {
+          this.held.delete(c);
+          c.abandoned = true;
+          for (const r of c.records) this.pending.add(c.topic, c.partition, c.topicId, r.offset, ACK_CODES.release);
+        }
+      }
       return { chunks: [], refresh: false };
     }
     if (res.errorCode) {
@@ -285,9 +293,10 @@ export class BrokerLink {
         return results;
       }
     }
-    const acks = source.take();
-    if (acks.length === 0 && !opts.close) return [];
+    if (source.size === 0 && !opts.close) return [];
+    // Connect before taking the acknowledgements: a failure here leaves them pending, not lost.
     const conn = await this.connection(opts.signal);
+    const acks = source.take();
     const generation = this.generation;
     const byTopic = new Map<string, { partitionIndex: number; acknowledgementBatches: AckBatch[] }[]>();
     for (const a of acks) {

@@ -283,9 +283,10 @@ export class ShareFetcher implements LinkOwner {
         l
           .exclusive(() => l.acknowledge({ signal }))
           .catch((err) =>
+            // Could not reach the broker: they stay pending (for the next ShareFetch or commit); say so.
             failedResults(
-              l.pending.take(),
-              (p) => new ShareAcknowledgeError(p.topic, p.partition, 'commit failed', err),
+              l.pending.peek(),
+              (p) => new ShareAcknowledgeError(p.topic, p.partition, 'commit failed; still pending', err),
             ),
           ),
       ),
