@@ -107,6 +107,24 @@ export {
 export { isKafkaError, KafkaError } from './protocol/errors.js';
 export { ProtocolDecodeError } from './protocol/reader.js';
 export { BatchTooLargeError, CorruptRecordError, UnsupportedRecordFormatError } from './protocol/records/errors.js';
+// Share groups (KIP-932): queues for Kafka
+export {
+  RenewUnsupportedError,
+  ShareAcknowledgeError,
+  ShareGroupFatalError,
+  ShareGroupUnsupportedError,
+} from './share/errors.js';
+export type { ShareConsumerOptions } from './share/options.js';
+export { ShareConsumer } from './share/share-consumer.js';
+export type {
+  AcknowledgeType,
+  ShareBatch,
+  ShareBatchContext,
+  ShareCommitResult,
+  ShareHandlerContext,
+  ShareRecord,
+  ShareRunOptions,
+} from './share/types.js';
 // Sinks: Kafka into SQLite, PostgreSQL or JSONL, exactly once
 export type { MapFunction, ValueDecoder } from './sinks/decode.js';
 export { SinkDecodeError, SinkError, SinkFencedError } from './sinks/errors.js';

@@ -84,6 +84,9 @@ export function nodeConfig(c: NodeConfigInput): Record<string, ConfigValue> {
       'group.share.heartbeat.interval.ms': 1000,
       'group.share.min.session.timeout.ms': 3000,
       'group.share.session.timeout.ms': 10000,
+      // Lets share-group tests set a short per-group share.record.lock.duration.ms (the default floor
+      // is 15 s). Only a lower bound: groups without the per-group config keep the 30 s default.
+      'group.share.min.record.lock.duration.ms': 1000,
     });
   } else {
     // 3.9: KIP-848 is early access and off unless listed here.
