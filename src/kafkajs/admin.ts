@@ -27,6 +27,7 @@ import {
   type SeekEntry,
 } from './admin-types.js';
 import type { RetryOptions } from './config.js';
+import { retryBudgetMs } from './config.js';
 import type { FacadeContext } from './context.js';
 import {
   KafkaJSAggregateError,
@@ -42,7 +43,6 @@ import {
   toKafkaJSError,
 } from './errors.js';
 import type { KafkaJSLogger } from './logger.js';
-import { retryBudgetMs } from './producer.js';
 import { clientEvents, InstrumentationEmitter, type InstrumentationEvent } from './producer-events.js';
 
 export * from './admin-types.js';

@@ -63,6 +63,21 @@ export function retryOf(
   };
 }
 
+/**
+ * How long KafkaJS keeps retrying before giving up: the sum of its backoff waits (`retries` of them,
+ * growing by `multiplier` from `initialRetryTime`, each capped at `maxRetryTime`), at least 1 s. Used as
+ * the deadline of whatever Sluice does in one call where KafkaJS would retry (connect, a blocked send).
+ */
+export function retryBudgetMs(retry: RetryOptions | undefined): number {
+  const r = retryOf(retry);
+  const multiplier = retry?.multiplier ?? 2;
+  let total = 0;
+  for (let n = 0; n < Math.min(r.retries, 50); n++) {
+    total += Math.min(r.initialRetryTime * multiplier ** n, r.maxRetryTime);
+  }
+  return Math.max(1000, Math.min(Math.round(total), 2147483647));
+}
+
 function tlsOf(ssl: KafkaConfig['ssl']): TlsOptions | boolean | undefined {
   if (ssl === undefined || ssl === false) return undefined;
   if (ssl === true) return true;

@@ -21,6 +21,7 @@ import {
   consumerJoinChannel,
 } from '../observability/channels.js';
 import { AssignerProtocol } from './assigners.js';
+import { retryBudgetMs } from './config.js';
 import {
   type ConsumerConfig,
   type ConsumerRunConfig,
@@ -128,8 +129,9 @@ export class KafkaJSConsumer {
     // KafkaJS retries a refused connection `retries` times with its backoff, then gives up with
     // KafkaJSNumberOfRetriesExceeded (the connection error as cause): the same budget here.
     const r = this.#retries;
-    let budget = this.#ctx.config.connectionTimeout ?? 1000;
-    for (let i = 0; i <= r.retries; i++) budget += Math.min(r.initialRetryTime * 2 ** i, r.maxRetryTime);
+    const budget =
+      (this.#ctx.config.connectionTimeout ?? 1000) +
+      retryBudgetMs({ ...this.#ctx.config.retry, ...this.#config.retry });
     try {
       await this.#admin.connect({ timeoutMs: Math.min(budget, 2 ** 31 - 1) });
     } catch (err) {

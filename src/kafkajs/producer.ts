@@ -8,7 +8,7 @@ import { Producer } from '../producer/producer.js';
 import type { Partitioner } from '../producer/types.js';
 import type { CompressionName } from '../protocol/compression/codec.js';
 import { compressionOf } from './compression.js';
-import { type RetryOptions, retryOf } from './config.js';
+import { type RetryOptions, retryBudgetMs } from './config.js';
 import type { FacadeContext } from './context.js';
 import { KafkaJSError, KafkaJSNonRetriableError } from './errors.js';
 import type { KafkaJSLogger } from './logger.js';
@@ -68,16 +68,6 @@ export const producerEvents = clientEvents('producer');
 type Status = 'disconnected' | 'connected' | 'disconnecting';
 
 /** KafkaJS's default retry budget, as a time bound for Sluice's max.block.ms (waiting for metadata). */
-export function retryBudgetMs(retry: RetryOptions | undefined): number {
-  const r = retryOf(retry);
-  const multiplier = retry?.multiplier ?? 2;
-  let total = 0;
-  for (let n = 0; n < Math.min(r.retries, 50); n++) {
-    total += Math.min(r.initialRetryTime * multiplier ** n, r.maxRetryTime);
-  }
-  return Math.max(1000, Math.min(Math.round(total), 2147483647));
-}
-
 export class KafkaJSProducer {
   readonly events = producerEvents;
   readonly #logger: KafkaJSLogger;
