@@ -74,6 +74,7 @@ export {
   type RetryTopicsOptions,
   retryTopics,
 } from './processing/retry-topics.js';
+export type { HandlerWrapper, ShareEachMessage } from './processing/share.js';
 export { type RetryOptions, withRetry } from './processing/with-retry.js';
 // Producer
 export {
