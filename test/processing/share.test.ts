@@ -38,17 +38,20 @@ function warnings(): { logger: Logger; seen: string[] } {
   return { logger: { ...silentLogger, warn: note, error: note }, seen };
 }
 
-/** Runs share members with `handler` until `done()`, then closes them. */
+type Handler = (r: ShareRecord, ctx: ShareHandlerContext) => unknown;
+
+/** Runs share members with `handler` (or member i with `handler(i)`) until `done()`, then closes them. */
 async function runMembers(
   consumers: ShareConsumer[],
   topic: string,
-  handler: (r: ShareRecord, ctx: ShareHandlerContext) => unknown,
+  handler: Handler | ((member: number) => Handler),
   done: () => boolean,
   what: string,
+  perMember = false,
 ): Promise<void> {
-  const running = consumers.map((c) => {
+  const running = consumers.map((c, i) => {
     c.subscribe(topic);
-    return c.run({ eachMessage: handler });
+    return c.run({ eachMessage: perMember ? (handler as (member: number) => Handler)(i) : (handler as Handler) });
   });
   try {
     await waitFor(() => done() || undefined, { timeoutMs: 60000, what });
@@ -97,17 +100,7 @@ test('withRetry on share consumers: a failure releases the record, the broker re
       assert.equal(succeeded.has(id), false, `record ${id} succeeded twice`);
       succeeded.set(id, { deliveryCount: r.deliveryCount, member });
     });
-  const [h0, h1] = [handler(0), handler(1)];
-  const running = members.map((c, i) => {
-    c.subscribe(topic);
-    return c.run({ eachMessage: i === 0 ? h0 : h1 });
-  });
-  try {
-    await waitFor(() => succeeded.size === N || undefined, { timeoutMs: 60000, what: `${N} records processed` });
-  } finally {
-    await Promise.all(members.map((c) => c.close()));
-    await Promise.all(running);
-  }
+  await runMembers(members, topic, handler, () => succeeded.size === N, `${N} records processed`, true);
   for (let id = 0; id < N; id++) {
     const s = succeeded.get(id);
     assert.ok(s, `record ${id} processed`);
