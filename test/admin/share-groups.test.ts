@@ -57,6 +57,8 @@ test('share group admin: list (type share), describe members and assignment, sta
       { topic, partition: 1 },
     ]);
     assert.ok(member!.memberEpoch > 0);
+    // describeGroups is for classic and consumer groups: a share group is not one of them.
+    await assert.rejects(admin.describeGroups(groupId), (err: unknown) => isKafkaError(err, 'GROUP_ID_NOT_FOUND'));
 
     // The group has state for both partitions while its member runs.
     const running = await waitFor(
