@@ -27,6 +27,12 @@ export type {
   PartitionDescription,
   PartitionLag,
   ResourceConfigs,
+  ShareGroupDescription,
+  ShareGroupLag,
+  ShareGroupMember,
+  ShareGroupOffset,
+  ShareOffsetToAlter,
+  SharePartitionLag,
   TopicDescription,
 } from './admin/types.js';
 export { TimeoutError } from './cluster/deadline.js';

@@ -57,6 +57,10 @@ export class ShareFetcher implements LinkOwner {
     this.wake();
   }
 
+  assigned(): TopicPartition[] {
+    return this.assignment.map((p) => ({ ...p }));
+  }
+
   private link(nodeId: number): BrokerLink {
     let l = this.links.get(nodeId);
     if (!l) this.links.set(nodeId, (l = new BrokerLink(nodeId, this)));

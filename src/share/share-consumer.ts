@@ -1,6 +1,7 @@
 import { Cluster } from '../cluster/cluster.js';
 import { checkSubscription, describe } from '../consumer/arguments.js';
 import { IllegalStateError } from '../consumer/errors.js';
+import type { TopicPartition } from '../consumer/topic-partition.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkTimeout } from '../network/timeouts.js';
@@ -107,6 +108,11 @@ export class ShareConsumer implements AsyncIterable<ShareRecord> {
 
   subscription(): string[] {
     return [...this.topics];
+  }
+
+  /** The partitions the broker currently assigns this member (it shares each with other members). */
+  assignment(): TopicPartition[] {
+    return this.fetcher.assigned();
   }
 
   /**

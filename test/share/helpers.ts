@@ -45,15 +45,18 @@ export function shareMember(
   const acks: ShareCommitResult[] = [];
   const consumer = shareConsumer(bootstrap, groupId, { onAcknowledgementCommit: (r) => acks.push(...r), ...extra });
   const seen: ShareRecord[] = [];
+  const m = { consumer, seen, acks, running: Promise.resolve(), firstAt: 0, lastAt: 0 };
   consumer.subscribe(topic);
-  const running = consumer.run({
+  m.running = consumer.run({
     eachMessage: (r) => {
       seen.push(r);
+      m.lastAt = Date.now();
+      if (!m.firstAt) m.firstAt = m.lastAt;
       return handler(r, { consumer });
     },
   });
-  running.catch(() => {});
-  return { consumer, seen, acks, running };
+  m.running.catch(() => {});
+  return m;
 }
 
 export const text = (r: ShareRecord) => r.value?.toString() ?? '';
