@@ -91,7 +91,11 @@ export function publishConsumerError(clientId: string, source: ConsumerErrorEven
 
 /**
  * Published when a member completed a classic group join (JoinGroup + SyncGroup), before its
- * assignment is applied (sluice:consumer:join).
+ * assignment is applied (sluice:consumer:join). With the KIP-848 protocol (`groupProtocol:
+ * 'consumer'`), when a new assignment from the broker has been reconciled (revocations done), before
+ * its new partitions start: `generationId` is the member epoch, `leaderId` is '' and `isLeader` false
+ * (the broker assigns), `protocol` the requested server assignor ('' for the broker's default), and
+ * `durationMs` the reconciliation's time.
  */
 export interface ConsumerJoinEvent {
   clientId: string;
@@ -110,7 +114,10 @@ export interface ConsumerJoinEvent {
 
 export const consumerJoinChannel = diagnostics_channel.channel('sluice:consumer:join');
 
-/** Published after the coordinator accepted a heartbeat (sluice:consumer:heartbeat). */
+/**
+ * Published after the coordinator accepted a heartbeat (sluice:consumer:heartbeat); with KIP-848,
+ * `generationId` is the member epoch the heartbeat returned.
+ */
 export interface ConsumerHeartbeatEvent {
   clientId: string;
   groupId: string;

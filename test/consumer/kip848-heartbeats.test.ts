@@ -2,9 +2,11 @@
 // process): the full request on joining, then only what changed (the owned partitions, to acknowledge
 // a reconciliation), at the broker's interval — and it keeps going while a handler blocks.
 import assert from 'node:assert/strict';
+import diagnostics_channel from 'node:diagnostics_channel';
 import { test } from 'node:test';
 import { Consumer } from '../../src/consumer/consumer.js';
 import { Connection } from '../../src/network/connection.js';
+import type { ConsumerHeartbeatEvent, ConsumerJoinEvent } from '../../src/observability/channels.js';
 import type { ConsumerGroupHeartbeatRequest } from '../../src/protocol/generated/consumer-group-heartbeat.js';
 import { testEnv } from '../helpers/env.js';
 import { uniqueName, waitFor } from '../kafka/index.js';
@@ -72,4 +74,72 @@ test('consumer protocol heartbeats: full on join, then only changes; never held 
     await consumer.close();
     Connection.prototype.request = original;
   }
+});
+
+test('consumer protocol diagnostics: sluice:consumer:join for each reconciled assignment (epoch, whole assignment), sluice:consumer:heartbeat per accepted heartbeat', {
+  timeout: 60000,
+}, async () => {
+  const topic = uniqueName('k848dc');
+  const groupId = uniqueName('g');
+  await env.producer.createTopic(topic, 4);
+  const joins: ConsumerJoinEvent[] = [];
+  const beats: ConsumerHeartbeatEvent[] = [];
+  const onJoin = (e: unknown) => (e as ConsumerJoinEvent).groupId === groupId && joins.push(e as ConsumerJoinEvent);
+  const onBeat = (e: unknown) =>
+    (e as ConsumerHeartbeatEvent).groupId === groupId && beats.push(e as ConsumerHeartbeatEvent);
+  diagnostics_channel.subscribe('sluice:consumer:join', onJoin);
+  diagnostics_channel.subscribe('sluice:consumer:heartbeat', onBeat);
+  const member = () => {
+    const c = new Consumer({ brokers: env.kafka.bootstrap, groupId, groupProtocol: 'consumer' });
+    c.subscribe(topic);
+    const running = c.run({ eachMessage: () => {} });
+    return { c, running };
+  };
+  const a = member();
+  try {
+    await waitFor(() => joins.some((j) => j.assignment.length === 4) || undefined, {
+      timeoutMs: 30000,
+      what: 'a join event with all 4 partitions',
+    });
+    const b = member();
+    try {
+      // The first member gives two partitions away: a new join event with its smaller assignment.
+      await waitFor(
+        () =>
+          joins.some(
+            (j) => j.memberId === joins.find((f) => f.assignment.length === 4)!.memberId && j.assignment.length === 2,
+          ) || undefined,
+        { timeoutMs: 30000, what: 'the first member reconciled down to 2 partitions' },
+      );
+      await waitFor(() => new Set(beats.map((h) => h.memberId)).size === 2 || undefined, {
+        timeoutMs: 30000,
+        what: 'heartbeats of both members',
+      });
+    } finally {
+      await b.c.close();
+      await b.running;
+    }
+  } finally {
+    diagnostics_channel.unsubscribe('sluice:consumer:join', onJoin);
+    diagnostics_channel.unsubscribe('sluice:consumer:heartbeat', onBeat);
+    await a.c.close();
+    await a.running;
+  }
+  // The first reconciled target may be empty (the broker answers the join before it has assigned).
+  const first = joins.find((j) => j.assignment.length === 4)!;
+  assert.equal(first.isLeader, false);
+  assert.equal(first.leaderId, '');
+  assert.ok(first.generationId > 0, 'the member epoch');
+  assert.deepEqual(
+    first.assignment.map((p) => `${p.topic}-${p.partition}`),
+    [0, 1, 2, 3].map((p) => `${topic}-${p}`),
+  );
+  const later = joins.filter((j) => j.memberId === first.memberId).at(-1)!;
+  // Revocations happen within the epoch: the broker bumps it once they are acknowledged.
+  assert.ok(later.generationId >= first.generationId);
+  assert.deepEqual(
+    later.assignment.map((p) => p.topic),
+    [topic, topic],
+  );
+  assert.ok(beats.every((h) => h.generationId > 0));
 });

@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '../../cluster/backoff.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { Connection } from '../../network/connection.js';
+import {
+  type ConsumerHeartbeatEvent,
+  type ConsumerJoinEvent,
+  consumerHeartbeatChannel,
+  consumerJoinChannel,
+} from '../../observability/channels.js';
 import { type KafkaError, kafkaError } from '../../protocol/errors.js';
 import {
   ConsumerGroupHeartbeat,
@@ -336,6 +342,14 @@ export class ConsumerGroupMember implements GroupMembership {
       rebalanceTimeoutMs: this.o.rebalanceTimeoutMs,
     };
     if (res.heartbeatIntervalMs > 0) this.heartbeatIntervalMs = res.heartbeatIntervalMs;
+    if (consumerHeartbeatChannel.hasSubscribers) {
+      consumerHeartbeatChannel.publish({
+        clientId: this.cluster.options.clientId,
+        groupId: this.o.groupId,
+        memberId: this.memberId,
+        generationId: res.memberEpoch,
+      } satisfies ConsumerHeartbeatEvent);
+    }
     if (this.memberEpoch !== res.memberEpoch) {
       this.memberEpoch = res.memberEpoch;
       this.joined = Object.freeze({ generationId: res.memberEpoch, memberId: this.memberId });
@@ -398,6 +412,7 @@ export class ConsumerGroupMember implements GroupMembership {
         continue;
       }
       if (this.target !== target || this.lostReason !== null) continue;
+      const reconcileStarted = performance.now();
       this.target = null;
       const next = new Map(names.map((p) => [tpKey(p.topic, p.partition), p]));
       const revoked = [...this.owned].filter(([k]) => !next.has(k)).map(([, p]) => p);
@@ -423,6 +438,20 @@ export class ConsumerGroupMember implements GroupMembership {
         revoked: formatPartitions(revoked),
         assigned: formatPartitions(added),
       });
+      if (consumerJoinChannel.hasSubscribers) {
+        // No leader and no SyncGroup here: the broker assigned; the event marks a new assignment in hand.
+        consumerJoinChannel.publish({
+          clientId: this.cluster.options.clientId,
+          groupId: this.o.groupId,
+          memberId: this.memberId,
+          generationId: this.memberEpoch,
+          leaderId: '',
+          isLeader: false,
+          protocol: this.o.remoteAssignor ?? '',
+          assignment: sortPartitions([...next.values()]),
+          durationMs: performance.now() - reconcileStarted,
+        } satisfies ConsumerJoinEvent);
+      }
       await this.hooks.assign(sortPartitions(added));
     }
   }
