@@ -27,6 +27,12 @@ export type {
   PartitionDescription,
   PartitionLag,
   ResourceConfigs,
+  ShareGroupDescription,
+  ShareGroupLag,
+  ShareGroupMember,
+  ShareGroupOffset,
+  ShareOffsetToAlter,
+  SharePartitionLag,
   TopicDescription,
 } from './admin/types.js';
 export { TimeoutError } from './cluster/deadline.js';
@@ -74,6 +80,7 @@ export {
   type RetryTopicsOptions,
   retryTopics,
 } from './processing/retry-topics.js';
+export type { HandlerWrapper, ShareEachMessage } from './processing/share.js';
 export { type RetryOptions, withRetry } from './processing/with-retry.js';
 // Producer
 export {

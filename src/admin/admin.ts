@@ -7,6 +7,13 @@ import { alterConfigs, describeConfigs } from './configs.js';
 import { deleteGroups, describeGroups, listGroups } from './groups.js';
 import { alterGroupOffsets, deleteGroupOffsets, groupLag, listGroupOffsets, listOffsets } from './offsets.js';
 import { type CallOptions, startCall } from './per-item.js';
+import {
+  alterShareGroupOffsets,
+  deleteShareGroupOffsets,
+  describeShareGroups,
+  listShareGroupOffsets,
+  shareGroupLag,
+} from './share-groups.js';
 import { createPartitions, createTopics, deleteTopics, describeTopics, listTopics } from './topics.js';
 import type {
   AlterConfigsInput,
@@ -26,6 +33,10 @@ import type {
   OffsetQuery,
   OffsetToAlter,
   ResourceConfigs,
+  ShareGroupDescription,
+  ShareGroupLag,
+  ShareGroupOffset,
+  ShareOffsetToAlter,
   TopicDescription,
   TopicPartition,
 } from './types.js';
@@ -195,5 +206,42 @@ export class Admin {
   /** Committed offset, log end offset and lag per partition, and totals, in one call. */
   groupLag(groupId: string, opts: CallOptions & Isolation = {}): Promise<GroupLag> {
     return groupLag(this.cluster, names(groupId, 'groupId')[0]!, startCall(opts));
+  }
+
+  // ---- Share groups (KIP-932, Kafka 4.1+) ----
+
+  /** Share groups with members and their assignments (ShareGroupDescribe). Unknown: GROUP_ID_NOT_FOUND. */
+  describeShareGroups(groupIds: string | string[], opts: CallOptions = {}): Promise<ShareGroupDescription[]> {
+    return describeShareGroups(this.cluster, names(groupIds, 'groupIds'), startCall(opts));
+  }
+
+  /** Share-partition start offsets (and the broker's lag, Kafka 4.2+) of a share group: all, or these partitions. */
+  listShareGroupOffsets(
+    groupId: string,
+    partitions?: TopicPartition[],
+    opts: CallOptions = {},
+  ): Promise<ShareGroupOffset[]> {
+    return listShareGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, partitions, startCall(opts));
+  }
+
+  /** Moves share-partition start offsets; only while the group has no members (else NON_EMPTY_GROUP). */
+  alterShareGroupOffsets(groupId: string, offsets: ShareOffsetToAlter[], opts: CallOptions = {}): Promise<void> {
+    if (!Array.isArray(offsets)) throw new ConfigError('offsets', 'expected an array of { topic, partition, offset }');
+    return alterShareGroupOffsets(this.cluster, names(groupId, 'groupId')[0]!, offsets, startCall(opts));
+  }
+
+  /** Deletes a share group's state for whole topics; only while the group has no members (else NON_EMPTY_GROUP). */
+  deleteShareGroupOffsets(groupId: string, topics: string | string[], opts: CallOptions = {}): Promise<void> {
+    return deleteShareGroupOffsets(
+      this.cluster,
+      names(groupId, 'groupId')[0]!,
+      names(topics, 'topics'),
+      startCall(opts),
+    );
+  }
+
+  /** Start offset, log end offset and lag per partition of a share group, and totals. */
+  shareGroupLag(groupId: string, opts: CallOptions = {}): Promise<ShareGroupLag> {
+    return shareGroupLag(this.cluster, names(groupId, 'groupId')[0]!, startCall(opts));
   }
 }

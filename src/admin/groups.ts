@@ -185,7 +185,7 @@ export async function describeGroups(
   return groupIds.map((id) => results.get(id)!);
 }
 
-function nodeOf(cluster: Cluster, conn: Connection): number {
+export function nodeOf(cluster: Cluster, conn: Connection): number {
   for (const b of cluster.metadata.brokers.values()) if (`${b.host}:${b.port}` === conn.broker) return b.nodeId;
   return -1;
 }

@@ -200,3 +200,68 @@ export interface GroupLag {
   topics: Record<string, number>;
   totalLag: number;
 }
+
+export interface ShareGroupMember {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  rackId: string | null;
+  memberEpoch: number;
+  subscribedTopics: string[];
+  /** Partitions the member is assigned (in a share group several members may share a partition). */
+  assignment: TopicPartition[];
+}
+
+export interface ShareGroupDescription {
+  groupId: string;
+  type: 'share';
+  /** `Empty`, `Stable`, `Dead`, … as the coordinator says. */
+  state: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  /** The server-side assignor (`simple`). */
+  assignor: string;
+  coordinator: number;
+  members: ShareGroupMember[];
+}
+
+export interface ShareGroupOffset extends TopicPartition {
+  /**
+   * The share-partition start offset (SPSO): every record before it is done (acknowledged, archived, or
+   * skipped by an offset reset); records from it on may still be delivered.
+   */
+  startOffset: number;
+  leaderEpoch: number;
+  /**
+   * The broker's count of records from the start offset to the end not yet done (in flight or not yet
+   * delivered; DescribeShareGroupOffsets v1, Kafka 4.2+); null when the broker does not say.
+   */
+  lag: number | null;
+}
+
+export interface ShareOffsetToAlter extends TopicPartition {
+  /** The new share-partition start offset. */
+  offset: number;
+}
+
+export interface SharePartitionLag extends TopicPartition {
+  /** The share-partition start offset, or null when the group has no state for the partition yet. */
+  startOffset: number | null;
+  /** The log end offset (high watermark). */
+  logEndOffset: number;
+  /**
+   * Records not yet done: the broker's own figure where it gives one (it leaves out records already
+   * acknowledged past the start offset), else logEndOffset − startOffset. Null without a start offset.
+   */
+  lag: number | null;
+  /** Where `lag` comes from: `broker` (DescribeShareGroupOffsets v1) or `computed` (end − start). */
+  lagSource: 'broker' | 'computed' | null;
+}
+
+export interface ShareGroupLag {
+  groupId: string;
+  partitions: SharePartitionLag[];
+  /** Lag per topic (partitions without a start offset are not counted). */
+  topics: Record<string, number>;
+  totalLag: number;
+}

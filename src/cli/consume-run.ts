@@ -128,6 +128,10 @@ export async function consume(
     const vd = decodeBytes(valDec);
     fmt = keyDec === 'raw' && valDec === 'raw' ? f : (r) => f({ ...r, key: kd(r.key), value: vd(r.value) });
   }
+  if (flags.shareGroup !== undefined) {
+    const { consumeShare } = await import('./share-consume.js');
+    return consumeShare(flags, count, fmt);
+  }
 
   const admin = new Admin(client);
   let consumer: Consumer | undefined;

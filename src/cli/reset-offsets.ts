@@ -6,6 +6,7 @@ import type { OffsetQuery } from '../admin/types.js';
 import type { ResetFlags } from './commands/groups.js';
 import { ExitCode } from './exit-codes.js';
 import { CliError, usage } from './fail.js';
+import { isShareGroup } from './share-kind.js';
 
 type Target =
   | { kind: 'earliest' }
@@ -48,7 +49,11 @@ export async function resetOffsets(admin: Admin, group: string, flags: ResetFlag
   if (!flags.topic?.length && !flags.allTopics) throw usage('name the topics: -t <topic>[:partitions] or --all-topics');
   if (flags.topic?.length && flags.allTopics) throw usage('-t and --all-topics exclude each other');
 
-  const committed = await admin.listGroupOffsets(group);
+  // A share group (KIP-932) has no committed offsets: its share-partition start offsets move instead.
+  const share = await isShareGroup(admin, group);
+  const committed = share
+    ? (await admin.listShareGroupOffsets(group)).map((o) => ({ ...o, offset: o.startOffset }))
+    : await admin.listGroupOffsets(group);
   const wanted: Array<{ topic: string; partitions?: number[] }> = flags.allTopics
     ? [...new Set(committed.map((c) => c.topic))].map((topic) => ({ topic }))
     : flags.topic!.map((spec) => {
@@ -63,7 +68,7 @@ export async function resetOffsets(admin: Admin, group: string, flags: ResetFlag
       });
   if (wanted.length === 0)
     throw new CliError(
-      `group ${group} has no committed offsets (name the topics with -t)`,
+      `group ${group} has no ${share ? 'start' : 'committed'} offsets (name the topics with -t)`,
       ExitCode.NOT_FOUND,
       'CLI_NOT_FOUND',
     );
@@ -107,7 +112,8 @@ export async function resetOffsets(admin: Admin, group: string, flags: ResetFlag
   });
 
   if (flags.execute) {
-    const [desc] = await admin.describeGroups([group]).catch((err: { code?: string }) => {
+    const describe = share ? admin.describeShareGroups([group]) : admin.describeGroups([group]);
+    const [desc] = await describe.catch((err: { code?: string }) => {
       if (err.code === 'GROUP_ID_NOT_FOUND') return [undefined];
       throw err;
     });
@@ -117,13 +123,13 @@ export async function resetOffsets(admin: Admin, group: string, flags: ResetFlag
         ExitCode.FAILURE,
         'CLI_GROUP_ACTIVE',
       );
-    await admin.alterGroupOffsets(
-      group,
-      rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })),
-    );
+    const offsets = rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next }));
+    if (share) await admin.alterShareGroupOffsets(group, offsets);
+    else await admin.alterGroupOffsets(group, offsets);
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ group, executed: Boolean(flags.execute), partitions: rows })}\n`);
+    const type = share ? 'share' : 'consumer';
+    process.stdout.write(`${JSON.stringify({ group, type, executed: Boolean(flags.execute), partitions: rows })}\n`);
   } else {
     let out = 'TOPIC\tPARTITION\tCURRENT\tNEW\n';
     for (const r of rows) out += `${r.topic}\t${r.partition}\t${r.current ?? '-'}\t${r.next}\n`;

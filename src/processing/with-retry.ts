@@ -1,10 +1,13 @@
+import { sleep } from '../cluster/backoff.js';
 import { type OptionSpecs, validateOptions } from '../cluster/options.js';
 import type { EachMessage, HandlerContext } from '../consumer/delivery.js';
 import type { ConsumerRecord } from '../consumer/record.js';
 import { ConfigError } from '../errors.js';
+import type { ShareHandlerContext, ShareRecord } from '../share/types.js';
 import { shouldRetry } from './classify.js';
 import { ProcessingFailedError } from './errors.js';
 import { callHandler, checkHandler } from './options.js';
+import { type HandlerWrapper, hasDeadLetterStage, isShareContext, type ShareEachMessage } from './share.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (so `retries + 1` runs at most). Default 3. */
@@ -78,10 +81,18 @@ export function resolveRetryOptions(options: RetryOptions | undefined): Resolved
  * Attempts are counted in memory, per (topic, partition, offset): a restart, or the partition moving
  * to another member, starts the count again. A handler that throws after its `ctx.signal` aborted
  * (revoked, closing) is left to the consumer, which does not count the record as processed.
+ *
+ * On a ShareConsumer (KIP-932) the broker keeps the count: the attempt is the record's
+ * `deliveryCount`, and a retry waits the backoff delay, then releases the record, which the broker
+ * delivers again — to this member or another — with `deliveryCount + 1`. A record given up on is
+ * rejected (archived, never delivered again) after the error is thrown on to `withDeadLetter`, which
+ * copies it to the dead-letter topic first; without that stage `withRetry` rejects it itself and
+ * throws, so the consumer logs it. Keep `retries` below the group's `share.delivery.count.limit`
+ * (default 5), or the broker archives the record before this gives up on it.
  */
-export function withRetry(options?: RetryOptions): (handler: EachMessage) => EachMessage {
+export function withRetry(options?: RetryOptions): HandlerWrapper {
   const o = resolveRetryOptions(options);
-  return (handler) => {
+  const wrap = (handler: EachMessage): EachMessage => {
     checkHandler(handler, 'withRetry(options)(handler)');
     const attempts = new Map<string, number>();
     const key = (r: ConsumerRecord) => `${r.topic}\u0000${r.partition}\u0000${r.offset}`;
@@ -108,4 +119,34 @@ export function withRetry(options?: RetryOptions): (handler: EachMessage) => Eac
         () => succeeded(record),
       );
   };
+  return ((handler: EachMessage | ShareEachMessage) => {
+    const classic = wrap(handler as EachMessage);
+    const share = wrapShare(handler as ShareEachMessage, o);
+    return ((record: ConsumerRecord & Partial<ShareRecord>, ctx: HandlerContext | ShareHandlerContext) =>
+      isShareContext(ctx) ? share(record as ShareRecord, ctx) : classic(record, ctx)) as EachMessage;
+  }) as HandlerWrapper;
+}
+
+/** withRetry on a ShareConsumer: retry = wait, then release to the broker; give up = reject. */
+function wrapShare(handler: ShareEachMessage, o: ResolvedRetryOptions): ShareEachMessage {
+  const failed = async (r: ShareRecord, ctx: ShareHandlerContext, err: unknown): Promise<void> => {
+    if (ctx.signal.aborted) throw err;
+    const attempt = r.deliveryCount;
+    const retriable = o.retryIf ? o.retryIf(err, r, attempt) : shouldRetry(err);
+    if (!retriable || attempt > o.retries) {
+      const failure = new ProcessingFailedError(r, attempt, retriable, err);
+      // withDeadLetter outside copies the record, then rejects it; alone, reject it here.
+      if (!hasDeadLetterStage(ctx)) ctx.acknowledge('reject');
+      throw failure;
+    }
+    // Closing or losing the record ends the wait; the consumer then releases it without an ack from us.
+    await sleep(retryDelay(attempt, o), ctx.signal).catch(() => {
+      throw err;
+    });
+    ctx.acknowledge('release');
+  };
+  return (record, ctx) =>
+    callHandler(handler as unknown as EachMessage, record, ctx as unknown as HandlerContext, (err) =>
+      failed(record, ctx, err),
+    );
 }

@@ -8,6 +8,7 @@ import type { AcknowledgeType, ShareBatchContext, ShareHandlerContext, ShareReco
 export interface DeliverySource {
   readonly fetcher: ShareFetcher;
   readonly mode: 'implicit' | 'explicit';
+  readonly groupId: string;
   readonly logger: Logger;
   acknowledge(record: ShareRecord, type?: AcknowledgeType): void;
   /** Whether delivery must stop (closing or failed). */
@@ -27,6 +28,7 @@ export interface DeliverySource {
 export async function deliverChunk(src: DeliverySource, chunk: AcquiredChunk, opts: ShareRunOptions): Promise<void> {
   if (opts.eachBatch) {
     const ctx: ShareBatchContext = {
+      groupId: src.groupId,
       signal: chunk.controller.signal,
       acknowledge: (r, type) => src.acknowledge(r, type),
     };
@@ -45,6 +47,7 @@ export async function deliverChunk(src: DeliverySource, chunk: AcquiredChunk, op
     if (chunk.abandoned || src.stopping) return;
     if (chunk.isSettled(record)) continue;
     const ctx: ShareHandlerContext = {
+      groupId: src.groupId,
       signal: chunk.controller.signal,
       acknowledge: (type) => src.acknowledge(record, type),
     };

@@ -69,6 +69,11 @@ export class ShareConsumer implements AsyncIterable<ShareRecord> {
     });
   }
 
+  /** The share group this consumer is a member of. */
+  get groupId(): string {
+    return this.o.groupId;
+  }
+
   get mode(): 'implicit' | 'explicit' {
     return this.o.acknowledgementMode;
   }

@@ -18,6 +18,8 @@ export interface ShareRecord extends ConsumerRecord {
 
 /** What eachMessage receives beside the record. */
 export interface ShareHandlerContext {
+  /** The share group the record was delivered in. */
+  readonly groupId: string;
   /** Aborted when the consumer closes or the member loses its records (fenced): stop, the record will be redelivered. */
   signal: AbortSignal;
   /** Acknowledges the record in hand (default 'accept'). */
@@ -33,6 +35,8 @@ export interface ShareBatch {
 
 /** What eachBatch receives beside the batch. */
 export interface ShareBatchContext {
+  /** The share group the records were delivered in. */
+  readonly groupId: string;
   signal: AbortSignal;
   acknowledge(record: ShareRecord, type?: AcknowledgeType): void;
 }

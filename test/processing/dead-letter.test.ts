@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Admin } from '../../src/admin/admin.js';
 import { Consumer } from '../../src/consumer/consumer.js';
+import type { EachMessage } from '../../src/consumer/delivery.js';
 import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { withDeadLetter } from '../../src/processing/dead-letter.js';
 import { HeaderNames, readDeadLetter } from '../../src/processing/headers.js';
@@ -69,7 +70,7 @@ test('withDeadLetter + transactional producer: the DLQ is created like its sourc
   const ok = new Set<string>();
   let handed = 0;
   try {
-    const handler = withDeadLetter({ producer, admin })((r) => {
+    const handler = withDeadLetter({ producer, admin })<EachMessage>((r) => {
       if (bad(idOf(r))) throw new TypeError(`cannot process ${idOf(r)}`);
       ok.add(idOf(r));
     });

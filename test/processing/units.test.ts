@@ -3,7 +3,7 @@
 // with a stand-in handler context.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HandlerContext } from '../../src/consumer/delivery.js';
+import type { EachMessage, HandlerContext } from '../../src/consumer/delivery.js';
 import type { ConsumerRecord } from '../../src/consumer/record.js';
 import { ConfigError, SluiceError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
@@ -212,7 +212,7 @@ function fakeCtx() {
 test('withRetry: retries with retryAfter until the retries are used up, then ProcessingFailedError', async () => {
   const { ctx, delays } = fakeCtx();
   let runs = 0;
-  const h = withRetry({ retries: 2, minDelayMs: 10, jitter: 0 })(async () => {
+  const h = withRetry({ retries: 2, minDelayMs: 10, jitter: 0 })<EachMessage>(async () => {
     runs++;
     throw new Error('down');
   });
@@ -238,14 +238,14 @@ test('withRetry: retries with retryAfter until the retries are used up, then Pro
 
 test('withRetry: not retriable → at once; success clears the count; sync handlers stay sync', async () => {
   const { ctx, delays } = fakeCtx();
-  const poison = withRetry({ retries: 5 })(() => JSON.parse('{'));
+  const poison = withRetry({ retries: 5 })<EachMessage>(() => JSON.parse('{'));
   assert.throws(
     () => poison(record(), ctx),
     (e: unknown) => e instanceof ProcessingFailedError && e.code === 'NOT_RETRIABLE' && e.attempts === 1,
   );
   assert.deepEqual(delays, []);
   let fail = true;
-  const h = withRetry({ retries: 1, minDelayMs: 5, jitter: 0 })((r) => {
+  const h = withRetry({ retries: 1, minDelayMs: 5, jitter: 0 })<EachMessage>((r) => {
     if (fail) throw new Error('once');
     return r.offset;
   });
@@ -263,7 +263,7 @@ test('withRetry: not retriable → at once; success clears the count; sync handl
       seen.push(attempt);
       return attempt < 2;
     },
-  })(() => {
+  })<EachMessage>(() => {
     throw new Error('x');
   });
   custom(record({ offset: 1 }), ctx);
@@ -276,7 +276,7 @@ test('withRetry: not retriable → at once; success clears the count; sync handl
 
 test('withRetry: a handler failing after its signal aborted is left to the consumer', async () => {
   const { ctx, delays, controller } = fakeCtx();
-  const h = withRetry()(async () => {
+  const h = withRetry()<EachMessage>(async () => {
     controller.abort();
     throw new Error('aborted work');
   });

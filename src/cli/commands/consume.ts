@@ -12,11 +12,13 @@ Examples:
   $ sluice consume -t orders -o -10 -e -f '%t [%p] @%o %T: %k=%s (%h)\\n'
   $ sluice consume -t orders -p 0 -o @1700000000000 -c 5 --json
   $ sluice consume -t orders -g audit          # as a member of group "audit", commits its progress
+  $ sluice consume -t jobs --share-group workers -c 10   # takes 10 records from a share group, accepts them
 `;
 
 export interface ConsumeFlags {
   topic: string;
   group?: string;
+  shareGroup?: string;
   partition?: string[];
   offset?: string;
   count?: string;
@@ -40,6 +42,10 @@ export function register(program: Command): void {
         'SLUICE_GROUP',
       ),
     )
+    .option(
+      '--share-group <id>',
+      'consume as a member of this share group (KIP-932): each printed record is accepted, others released',
+    )
     .option('-p, --partition <n...>', 'read only these partitions (manual assignment)')
     .option('-o, --offset <spec>', 'start: beginning | end | stored | <N> | -<N> (N before the end) | @<timestamp ms>')
     .option('-c, --count <n>', 'exit after this many records')
@@ -62,6 +68,7 @@ export function register(program: Command): void {
       const format = flags.format === undefined ? undefined : compileFormat(flags.format);
       checkDecoder(flags.keyDecoder, '--key-decoder');
       checkDecoder(flags.valueDecoder, '--value-decoder');
+      if (flags.shareGroup !== undefined) (await import('../share-consume.js')).checkShareFlags(flags);
       const { consume } = await import('../consume-run.js');
       // Before the consumer starts, so its first rebalance and fetches count.
       const metrics =

@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
 import { withConnectionOptions } from '../connection.js';
 import { action } from '../run.js';
+import { isShareGroup } from '../share-kind.js';
+
+type GroupType = import('../../admin/types.js').GroupType;
 
 const EXAMPLES = `
 Examples:
@@ -10,6 +13,9 @@ Examples:
   $ sluice groups reset orders-service -t orders:0,1 --to-offset 42 --execute
   $ sluice groups reset orders-service --all-topics --to-timestamp 2026-11-28T09:00:00Z --execute
   $ sluice groups delete orders-service
+  $ sluice groups list --type share
+  $ sluice groups describe jobs                    # a share group: members, assignments, start offsets
+  $ sluice groups reset jobs -t jobs --to-latest --execute   # a share group's start offsets
 `;
 
 export interface ResetFlags {
@@ -47,11 +53,15 @@ export function register(program: Command): void {
   const list = new Command('list')
     .description('groups known to the cluster: id, state, type')
     .option('--state <state...>', 'only groups in these states (Stable, Empty, …)')
+    .option('--type <type...>', 'only groups of these types (classic, consumer, share, streams)')
     .option('-J, --json', 'as JSON');
   withConnectionOptions(list).action(
-    action(async (flags: { state?: string[]; json?: boolean }) =>
+    action(async (flags: { state?: string[]; type?: string[]; json?: boolean }) =>
       withAdmin(flags, async (a) => {
-        const found = await a.listGroups(flags.state ? { states: flags.state } : {});
+        const found = await a.listGroups({
+          ...(flags.state ? { states: flags.state } : {}),
+          ...(flags.type ? { types: flags.type as GroupType[] } : {}),
+        });
         found.sort((x, y) => x.groupId.localeCompare(y.groupId));
         if (flags.json) process.stdout.write(`${JSON.stringify(found)}\n`);
         else
@@ -64,12 +74,18 @@ export function register(program: Command): void {
   );
 
   const describe = new Command('describe')
-    .description("a group's state, members, and per partition its committed offset, end offset and lag")
+    .description(
+      "a group's state, members, and per partition its committed offset (share groups: start offset), end offset and lag",
+    )
     .argument('<group>')
     .option('-J, --json', 'as JSON');
   withConnectionOptions(describe).action(
     action(async (group: string, flags: { json?: boolean }) =>
       withAdmin(flags, async (a) => {
+        if (await isShareGroup(a, group)) {
+          const { describeShareGroup } = await import('../share-groups.js');
+          return describeShareGroup(a, group, Boolean(flags.json));
+        }
         const [[desc], lag] = await Promise.all([a.describeGroups([group]), a.groupLag(group)]);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ ...desc, lag })}\n`);
@@ -106,7 +122,9 @@ export function register(program: Command): void {
 
   const reset = new Command('reset')
     .alias('reset-offsets')
-    .description("move a group's committed offsets; shows the plan unless --execute (the group must have no members)")
+    .description(
+      "move a group's committed offsets (share groups: start offsets); shows the plan unless --execute (the group must have no members)",
+    )
     .argument('<group>')
     .option('-t, --topic <topic...>', 'topics to reset, as topic or topic:p,p (some partitions); repeatable')
     .option('--all-topics', 'every topic the group has committed offsets for')

@@ -13,10 +13,17 @@ import { exitCodeOf } from '../fail.js';
 export interface LagPartitionRow {
   topic: string;
   partition: number;
+  /** Share groups: null (see startOffset). */
   committedOffset: number | null;
+  /** Share groups only: the share-partition start offset (null: no state for the partition yet). */
+  startOffset?: number | null;
   logEndOffset: number;
+  /** Share groups: the records not yet done, as the broker counts them (see docs/cli.md). */
   lag: number | null;
-  /** `clientId/host` of the member owning the partition, null when none does. */
+  /**
+   * `clientId/host` of the member owning the partition, null when none does. Share groups: of the one
+   * member assigned it, or `N members` when several share it.
+   */
   owner: string | null;
   status: LagStatus | null;
   reason: string;
@@ -24,6 +31,8 @@ export interface LagPartitionRow {
 
 export interface LagGroupReport {
   groupId: string;
+  /** `share` for share groups (KIP-932), else `consumer`. */
+  type: 'consumer' | 'share';
   state: string;
   status: LagStatus | null;
   totalLag: number;
@@ -92,7 +101,11 @@ async function runLag(groupArgs: string[], opts: LagOptions): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     const groups = groupArgs.length ? groupArgs : await consumerGroups(admin);
-    const windows = new Map(groups.map((g) => [g, new SampleWindow(parsed.window)]));
+    const { shareGroupIds } = await import('../share-kind.js');
+    const share = await shareGroupIds(admin, stop.signal);
+    const windows: Windows = new Map(
+      groups.map((g) => [g, { window: new SampleWindow(parsed.window), share: share.has(g) }]),
+    );
     const rounds = opts.watch ? (parsed.count ?? Number.POSITIVE_INFINITY) : parsed.samples;
     for (let round = 1; round <= rounds && !stop.signal.aborted; round++) {
       const report = await sampleRound(admin, windows, round, parsed.window, stop.signal);
@@ -140,12 +153,12 @@ function parseCount(text: string, name: string): number {
 async function consumerGroups(admin: Admin): Promise<string[]> {
   const listed = await admin.listGroups();
   return listed
-    .filter((g) => g.protocolType === 'consumer' || g.protocolType === '')
+    .filter((g) => g.protocolType === 'consumer' || g.protocolType === '' || g.type === 'share')
     .map((g) => g.groupId)
     .sort();
 }
 
-type Windows = Map<string, SampleWindow>;
+type Windows = Map<string, { window: SampleWindow; share: boolean }>;
 
 /** Samples every group once (lag and members in parallel), adds to the windows, evaluates. */
 async function sampleRound(
@@ -158,7 +171,8 @@ async function sampleRound(
   const { evaluatePartition, worstStatus } = await import('../../observability/lag-status.js');
   const time = Date.now();
   const groups = await Promise.all(
-    [...windows].map(async ([groupId, window]): Promise<LagGroupReport> => {
+    [...windows].map(async ([groupId, { window, share }]): Promise<LagGroupReport> => {
+      if (share) return sampleShareGroup(admin, groupId, window, time, signal);
       const [lag, [description]] = await Promise.all([
         admin.groupLag(groupId, { signal }),
         admin.describeGroups([groupId], { signal }),
@@ -186,6 +200,7 @@ async function sampleRound(
       });
       return {
         groupId,
+        type: 'consumer',
         state: description?.state ?? 'Unknown',
         status: worstStatus(partitions.map((p) => p.status)),
         totalLag: lag.totalLag,
@@ -194,6 +209,72 @@ async function sampleRound(
     }),
   );
   return { time: new Date(time).toISOString(), samples: Math.min(round, windowSize), groups };
+}
+
+/**
+ * A share group's round. Its records are done one by one, not up to a committed offset, so the rules
+ * are fed a position of logEndOffset − lag (the broker's count of records not yet done): it moves
+ * forward as records are accepted or rejected, and never back unless the start offsets are reset.
+ */
+async function sampleShareGroup(
+  admin: Admin,
+  groupId: string,
+  window: SampleWindow,
+  time: number,
+  signal: AbortSignal,
+): Promise<LagGroupReport> {
+  const { evaluatePartition, worstStatus } = await import('../../observability/lag-status.js');
+  const [lag, [description]] = await Promise.all([
+    admin.shareGroupLag(groupId, { signal }),
+    admin.describeShareGroups([groupId], { signal }),
+  ]);
+  const members = new Map<string, string[]>();
+  for (const m of description?.members ?? []) {
+    const who = `${m.clientId}/${m.clientHost.replace(/^\//, '')}`;
+    for (const tp of m.assignment) {
+      const key = `${tp.topic}:${tp.partition}`;
+      members.set(key, [...(members.get(key) ?? []), who]);
+    }
+  }
+  const ownerOf = (key: string) => {
+    const list = members.get(key);
+    if (!list) return null;
+    return list.length === 1 ? list[0]! : `${list.length} members`;
+  };
+  const samples = new Map<string, OffsetSample>();
+  for (const p of lag.partitions) {
+    const key = `${p.topic}:${p.partition}`;
+    samples.set(key, {
+      time,
+      committedOffset: p.lag === null ? null : p.logEndOffset - p.lag,
+      logEndOffset: p.logEndOffset,
+      owner: ownerOf(key),
+    });
+  }
+  window.add(samples);
+  const partitions = lag.partitions.map((p): LagPartitionRow => {
+    const key = `${p.topic}:${p.partition}`;
+    const verdict = evaluatePartition(window.samples(key));
+    return {
+      topic: p.topic,
+      partition: p.partition,
+      committedOffset: null,
+      startOffset: p.startOffset,
+      logEndOffset: p.logEndOffset,
+      lag: p.lag,
+      owner: ownerOf(key),
+      status: verdict.status,
+      reason: verdict.reason,
+    };
+  });
+  return {
+    groupId,
+    type: 'share',
+    state: description?.state ?? 'Unknown',
+    status: worstStatus(partitions.map((p) => p.status)),
+    totalLag: lag.totalLag,
+    partitions,
+  };
 }
 
 function print(report: LagReport, json: boolean, watch: boolean): void {
@@ -211,14 +292,18 @@ export function renderTable(report: LagReport): string {
   if (!report.groups.length) out.push('No consumer groups.');
   for (const g of report.groups) {
     out.push(
-      `Group ${g.groupId} (${g.state}): status ${g.status ?? '-'}, total lag ${g.totalLag}, ${report.samples} sample(s)`,
+      `${g.type === 'share' ? 'Share group' : 'Group'} ${g.groupId} (${g.state}): status ${g.status ?? '-'}, total lag ${g.totalLag}, ${report.samples} sample(s)`,
     );
-    const rows = [['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG', 'OWNER', 'STATUS']];
+    const share = g.type === 'share';
+    const rows = [
+      ['TOPIC', 'PARTITION', share ? 'START' : 'COMMITTED', 'END', 'LAG', share ? 'MEMBERS' : 'OWNER', 'STATUS'],
+    ];
     for (const p of g.partitions) {
+      const at = share ? p.startOffset : p.committedOffset;
       rows.push([
         p.topic,
         String(p.partition),
-        p.committedOffset === null ? '-' : String(p.committedOffset),
+        at === null || at === undefined ? '-' : String(at),
         String(p.logEndOffset),
         p.lag === null ? '-' : String(p.lag),
         p.owner ?? '-',
