@@ -88,6 +88,7 @@ export const PAGE_SCRIPT = `'use strict';
     document.getElementById('error').textContent = s.error ? 'broker: ' + s.error + ' (retrying)' : '';
     if (s.error) setConn('broker-down', 'broker unreachable, retrying');
     else setConn('live', 'live');
+    document.getElementById('meta').dataset.time = String(s.time);
     document.getElementById('meta').textContent = (s.clusterId ? 'cluster ' + s.clusterId + ', ' : '') +
       s.brokers.length + ' broker(s), updated ' + new Date(s.time).toLocaleTimeString();
     var groups = document.getElementById('groups');
