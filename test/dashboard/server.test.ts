@@ -189,6 +189,23 @@ describe('dashboard server', () => {
     assert.equal(bearer.status, 200);
   });
 
+  test('no broker answering: each round says why (the page shows "broker unreachable, retrying"), never hangs', async () => {
+    const admin = new Admin({ brokers: '127.0.0.1:1', clientId: 'dashboard-test' });
+    admins.push(admin);
+    const d = await startDashboard({ admin, port: 0, intervalMs: 200, timeoutMs: 1000 });
+    dashboards.push(d);
+    const events = await readEvents(
+      new URL('events', d.url).href,
+      (es) => es.filter((e) => e.event === 'snapshot').length >= 2,
+    );
+    for (const e of events.filter((x) => x.event === 'snapshot')) {
+      const snap = e.data as Snapshot;
+      assert.ok(snap.error, 'error set');
+      assert.deepEqual(snap.groups, []);
+    }
+    assert.ok(!events.some((e) => e.event === 'point'));
+  });
+
   test('20 open streams all receive each round; closing them leaves no client behind', async () => {
     const d = await start();
     const streams = await Promise.all(
