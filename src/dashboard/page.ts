@@ -92,7 +92,10 @@ export const PAGE_SCRIPT = `'use strict';
     document.getElementById('meta').textContent = (s.clusterId ? 'cluster ' + s.clusterId + ', ' : '') +
       s.brokers.length + ' broker(s), updated ' + new Date(s.time).toLocaleTimeString();
     var groups = document.getElementById('groups');
-    groups.replaceChildren.apply(groups, s.groups.length ? s.groups.map(renderGroup) : [h('section', { text: 'No groups.' })]);
+    // Worst status first (ERR … OK, then not yet evaluated), then by name.
+    var rank = function (g) { var i = ['OK', 'WARN', 'STALL', 'STOP', 'ERR'].indexOf(g.status); return i < 0 ? -1 : i; };
+    var sorted = s.groups.slice().sort(function (a, b) { return rank(b) - rank(a) || (a.groupId < b.groupId ? -1 : 1); });
+    groups.replaceChildren.apply(groups, sorted.length ? sorted.map(renderGroup) : [h('section', { text: 'No groups.' })]);
     var topics = document.getElementById('topics');
     topics.replaceChildren(renderTopics(s.topics));
   }
