@@ -18,13 +18,15 @@
 //                    sharedPostgres( and startPostgres(, see test/pg/)
 //   kcat             kcat, librdkafka's command-line client (Debian's kcat package, apt-get as root), to
 //                    compare `sluice consume` with it (test/cli/)
+//   chromium         Chromium (Debian's chromium package, apt-get as root), driven headless by puppeteer-core
+//                    in the dashboard's browser tests (test/dashboard/)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importTs, root, SetupError } from './setup.mjs';
 
 const KNOWN =
-  /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|dist|tarball|postgres|kcat)$/;
+  /^(kafka|kafka@[0-9A-Za-z][0-9A-Za-z.+_-]*|kafka-tools|node24|bench-peers|bench-build|dist|tarball|postgres|kcat|chromium)$/;
 const PRAGMA = /^[ \t]*\/\/[ \t]*sluice-test-needs:(.*)$/gm;
 const IMPLIES_KAFKA = /\b(sharedKafka|startKafka|runJava)\(/;
 const IMPLIES_POSTGRES = /\b(sharedPostgres|startPostgres)\(/;
@@ -44,7 +46,7 @@ export function needsOf(files) {
         if (!KNOWN.test(need)) {
           throw new SetupError(
             `${file}: unknown need "${need}" on its sluice-test-needs line ` +
-              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, dist, tarball, postgres, kcat)',
+              '(known: kafka, kafka@<version>, kafka-tools, node24, bench-peers, bench-build, dist, tarball, postgres, kcat, chromium)',
           );
         }
         needs.add(need);
@@ -129,6 +131,10 @@ export async function provide(needs, version = process.env.SLUICE_KAFKA_VERSION 
     if (needs.includes('kcat')) {
       const kcat = await importTs('test/cli/kcat.ts');
       out.push(await step('kcat', async () => `kcat ${(await kcat.ensureKcat()).version}`));
+    }
+    if (needs.includes('chromium')) {
+      const chromium = await importTs('test/dashboard/chromium.ts');
+      out.push(await step('chromium', async () => `Chromium ${(await chromium.ensureChromium()).version}`));
     }
     return out;
   };

@@ -4,6 +4,7 @@
 // (and its protocol codecs) inside their actions, so `sluice --help` starts fast.
 import { Command } from 'commander';
 import { register as consume } from './commands/consume.js';
+import { register as dashboard } from './commands/dashboard.js';
 import { register as groups } from './commands/groups.js';
 import { register as lag } from './commands/lag.js';
 import { register as produce } from './commands/produce.js';
@@ -16,7 +17,7 @@ import { packageVersion } from './version.js';
 
 export function program(): Command {
   const p = new Command('sluice')
-    .description('Kafka from the command line: consume, produce, sink, topics, groups, lag')
+    .description('Kafka from the command line: consume, produce, sink, topics, groups, lag, dashboard')
     .version(packageVersion(), '-V, --version', 'print the version of sluice')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false })
@@ -39,7 +40,7 @@ See docs/cli.md.`,
     .hook('preAction', (_root, actionCommand) => {
       if (actionCommand.options.some((o) => o.attributeName() === 'config')) applyConfigFile(actionCommand);
     });
-  for (const r of [consume, produce, sink, topics, groups, lag]) r(p);
+  for (const r of [consume, produce, sink, topics, groups, lag, dashboard]) r(p);
   // Subcommands (and theirs) share the exit-code handling.
   const share = (cmd: Command) => {
     for (const sub of cmd.commands) {

@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { SinkError } from '../../src/sinks/errors.js';
+import { startDemoDashboard } from '../../tools/demo/dashboard.js';
 import { brokerPort, runDemo } from '../../tools/demo/main.js';
 import { OrderGenerator } from '../../tools/demo/orders.js';
 import { testEnv } from '../helpers/env.js';
@@ -96,5 +97,24 @@ describe('demo', () => {
       (err: unknown) => err instanceof SinkError && /open failed/.test(err.message),
     );
     assert.ok(Date.now() - started < 60_000, 'the live producer was stopped');
+  });
+
+  test("the demo's dashboard: serves the page on 127.0.0.1 (another port when the preferred one is taken), closes", async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const held = (server.address() as net.AddressInfo).port;
+    const dashboard = await startDemoDashboard([env.kafka.bootstrap], held);
+    try {
+      const url = new URL(dashboard.url);
+      assert.equal(url.hostname, '127.0.0.1');
+      assert.notEqual(Number(url.port), held);
+      const page = await fetch(dashboard.url);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /Sluice dashboard/);
+    } finally {
+      await dashboard.close();
+      await new Promise((r) => server.close(r));
+    }
+    await assert.rejects(fetch(dashboard.url));
   });
 });

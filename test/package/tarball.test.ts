@@ -5,7 +5,7 @@
 // map back to src/*.ts through the shipped source maps.
 // sluice-test-needs: tarball node24
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -291,6 +291,43 @@ test('npx sluice --version runs the installed bin', async () => {
   const r = await inApp('npx', ['--no', '--', 'sluice', '--version']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), pkg.version);
+});
+
+test('the installed bin serves the dashboard: the page and its script from the package itself, no CDN', async () => {
+  const { bootstrap } = await sharedKafka();
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SLUICE_')) env[k] = v;
+  const child = spawn(
+    process.execPath,
+    [path.join(installed, 'bin', 'sluice.mjs'), 'dashboard', '-b', bootstrap, '--port', '0'],
+    { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /Dashboard: (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('close', (code) => reject(new Error(`exited ${code} before serving: ${stderr}`)));
+    });
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.doesNotMatch(html, /<(script|link)[^>]+(src|href)="https?:/);
+    const script = await fetch(new URL('app.js', url));
+    assert.equal(script.status, 200);
+    assert.match(await script.text(), /EventSource/);
+  } finally {
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    clearTimeout(killer);
+  }
 });
 
 test("stack traces from the installed package point at src/*.ts lines (the maps' sources)", async () => {

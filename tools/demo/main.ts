@@ -1,6 +1,8 @@
 // `npm start`: the demo. A local broker (the test harness), topic `orders` with 6 partitions, a stream
 // of sample orders produced while `sluice sink` stores them in ./sluice-demo.db with its progress
 // display; then the demo group's lag and SQL over the stored orders. About a minute; stops the broker.
+// The dashboard (`sluice dashboard`, tools/demo/dashboard.ts) serves throughout; on a terminal it keeps
+// serving after the demo until Ctrl-C.
 //
 // Every run starts from scratch: the broker's data directory is removed when it stops, so the topic is
 // new each time, and so is the database (its stored positions would point past the new topic's end).
@@ -12,6 +14,7 @@ import { runSinkCommand, summaryLine } from '../../src/cli/sink-run.js';
 import { tpKey } from '../../src/consumer/topic-partition.js';
 import { SqliteStore } from '../../src/sinks/sqlite.js';
 import { startKafka } from '../../test/kafka/kafka.js';
+import { type DemoDashboard, startDemoDashboard } from './dashboard.js';
 import { OrderGenerator } from './orders.js';
 import { produceOrders } from './produce.js';
 import { formatLag, formatQuery, lagRows, orderQueries } from './report.js';
@@ -175,26 +178,59 @@ export async function main(_argv: string[] = []): Promise<number> {
   try {
     if (taken) console.log(`Port ${DEFAULT_PORT} is taken; the demo's broker listens on ${cluster.bootstrap} instead.`);
     console.log(`Kafka ${cluster.version} is running at ${cluster.bootstrap}.`);
-    let result: DemoResult;
+    let dashboard: DemoDashboard | undefined;
     try {
-      result = await runDemo({
-        brokers: [cluster.bootstrap],
-        dbPath: process.env.SLUICE_DEMO_DB ?? './sluice-demo.db',
-        signal: stop.signal,
-      });
+      dashboard = await startDemoDashboard([cluster.bootstrap]);
+      console.log(`Dashboard: ${dashboard.url} (open it to watch the groups, lag and rates live)`);
     } catch (err) {
-      // One line, as the CLI does; the stack only with SLUICE_DEMO_DEBUG=1.
-      process.stdout.write('\n');
-      console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
-      if (process.env.SLUICE_DEMO_DEBUG === '1') console.error(err);
-      return 1;
+      // The demo does not need it: say why and go on.
+      console.log(`No dashboard: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (stop.signal.aborted) return 130;
-    console.log(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s; stopping Kafka.`);
-    return result.rows === result.distinctOrders && result.rows === result.produced ? 0 : 1;
+    try {
+      return await demoAndDashboard(cluster.bootstrap, started, stop.signal, dashboard);
+    } finally {
+      await dashboard?.close();
+    }
   } finally {
     await cluster.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The demo; then, on a terminal, the dashboard keeps serving until Ctrl-C (the broker with it); not on
+ * a terminal (a script, a test), the demo ends by itself as before.
+ */
+async function demoAndDashboard(
+  bootstrap: string,
+  started: number,
+  signal: AbortSignal,
+  dashboard: DemoDashboard | undefined,
+): Promise<number> {
+  let result: DemoResult;
+  try {
+    result = await runDemo({
+      brokers: [bootstrap],
+      dbPath: process.env.SLUICE_DEMO_DB ?? './sluice-demo.db',
+      signal,
+    });
+  } catch (err) {
+    // One line, as the CLI does; the stack only with SLUICE_DEMO_DEBUG=1.
+    process.stdout.write('\n');
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.SLUICE_DEMO_DEBUG === '1') console.error(err);
+    return 1;
+  }
+  if (signal.aborted) return 130;
+  const code = result.rows === result.distinctOrders && result.rows === result.produced ? 0 : 1;
+  const took = `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  if (dashboard && process.stdout.isTTY) {
+    console.log(`Done in ${took}. The dashboard keeps serving at ${dashboard.url}`);
+    console.log('Press Ctrl-C to stop it and Kafka.');
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    return code;
+  }
+  console.log(`Done in ${took}; stopping Kafka.`);
+  return code;
 }
