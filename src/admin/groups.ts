@@ -123,6 +123,26 @@ export function groupError(
 }
 
 /**
+ * What an answer with per-item error codes fails with: the first error that is not retriable, else the
+ * first retriable one (so the call is retried only when every failure is worth retrying); undefined when
+ * no item failed. `what` names the item in the message (the server's message when it gave one).
+ */
+export function firstGroupError(
+  cluster: Cluster,
+  api: string,
+  groupId: string,
+  conn: Connection,
+  items: Iterable<{ errorCode: number; what: string }>,
+): KafkaError | undefined {
+  let failed: KafkaError | undefined;
+  for (const item of items) {
+    if (item.errorCode && (!failed || failed.retriable))
+      failed = groupError(cluster, item.errorCode, api, groupId, conn, item.what);
+  }
+  return failed;
+}
+
+/**
  * Describes groups of either protocol in one shape. KIP-848 groups answer ConsumerGroupDescribe; for the
  * others (classic groups) it says GROUP_ID_NOT_FOUND, and they are asked with DescribeGroups, as Java's
  * admin does. A group neither knows is GROUP_ID_NOT_FOUND.

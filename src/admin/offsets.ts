@@ -5,7 +5,7 @@ import type { KafkaError } from '../protocol/errors.js';
 import { OffsetCommit } from '../protocol/generated/offset-commit.js';
 import { OffsetDelete } from '../protocol/generated/offset-delete.js';
 import { OffsetFetch } from '../protocol/generated/offset-fetch.js';
-import { byCoordinator, describeGroups, groupError } from './groups.js';
+import { byCoordinator, describeGroups, firstGroupError, groupError } from './groups.js';
 import { type CallOptions, type ItemAnswers, perItem } from './per-item.js';
 import { describeTopics } from './topics.js';
 import type {
@@ -187,14 +187,15 @@ export async function alterGroupOffsets(
           },
           { signal, maxVersion: 9 },
         );
-        let failed: KafkaError | undefined;
-        for (const t of res.topics) {
-          for (const p of t.partitions) {
-            if (p.errorCode && (!failed || failed.retriable)) {
-              failed = groupError(cluster, p.errorCode, 'OffsetCommit', groupId, conn, `${t.name}/${p.partitionIndex}`);
-            }
-          }
-        }
+        const failed = firstGroupError(
+          cluster,
+          'OffsetCommit',
+          groupId,
+          conn,
+          res.topics.flatMap((t) =>
+            t.partitions.map((p) => ({ errorCode: p.errorCode, what: `${t.name}/${p.partitionIndex}` })),
+          ),
+        );
         answers.set(groupId, failed ?? true);
       }
       return answers;
@@ -234,20 +235,15 @@ export async function deleteGroupOffsets(
           answers.set(groupId, groupError(cluster, res.errorCode, 'OffsetDelete', groupId, conn));
           continue;
         }
-        let failed: KafkaError | undefined;
-        for (const t of res.topics) {
-          for (const p of t.partitions) {
-            if (p.errorCode)
-              failed ??= groupError(
-                cluster,
-                p.errorCode,
-                'OffsetDelete',
-                groupId,
-                conn,
-                `${t.name}/${p.partitionIndex}`,
-              );
-          }
-        }
+        const failed = firstGroupError(
+          cluster,
+          'OffsetDelete',
+          groupId,
+          conn,
+          res.topics.flatMap((t) =>
+            t.partitions.map((p) => ({ errorCode: p.errorCode, what: `${t.name}/${p.partitionIndex}` })),
+          ),
+        );
         answers.set(groupId, failed ?? true);
       }
       return answers;

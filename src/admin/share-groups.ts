@@ -11,7 +11,7 @@ import {
   type ShareGroupDescribeResponseAssignment,
   type ShareGroupDescribeResponseDescribedGroup,
 } from '../protocol/generated/share-group-describe.js';
-import { byCoordinator, groupError, nodeOf } from './groups.js';
+import { byCoordinator, firstGroupError, groupError, nodeOf } from './groups.js';
 import { listOffsets } from './offsets.js';
 import { type CallOptions, type ItemAnswers, perItem } from './per-item.js';
 import { describeTopics } from './topics.js';
@@ -214,21 +214,18 @@ export async function alterShareGroupOffsets(
           );
           continue;
         }
-        let failed: KafkaError | undefined;
-        for (const t of res.responses) {
-          for (const p of t.partitions) {
-            if (p.errorCode && (!failed || failed.retriable)) {
-              failed = groupError(
-                cluster,
-                p.errorCode,
-                'AlterShareGroupOffsets',
-                groupId,
-                conn,
-                p.errorMessage ?? `${t.topicName}/${p.partitionIndex}`,
-              );
-            }
-          }
-        }
+        const failed = firstGroupError(
+          cluster,
+          'AlterShareGroupOffsets',
+          groupId,
+          conn,
+          res.responses.flatMap((t) =>
+            t.partitions.map((p) => ({
+              errorCode: p.errorCode,
+              what: p.errorMessage ?? `${t.topicName}/${p.partitionIndex}`,
+            })),
+          ),
+        );
         answers.set(groupId, failed ?? true);
       }
       return answers;
@@ -268,18 +265,13 @@ export async function deleteShareGroupOffsets(
           );
           continue;
         }
-        let failed: KafkaError | undefined;
-        for (const t of res.responses) {
-          if (t.errorCode && (!failed || failed.retriable))
-            failed = groupError(
-              cluster,
-              t.errorCode,
-              'DeleteShareGroupOffsets',
-              groupId,
-              conn,
-              t.errorMessage ?? t.topicName,
-            );
-        }
+        const failed = firstGroupError(
+          cluster,
+          'DeleteShareGroupOffsets',
+          groupId,
+          conn,
+          res.responses.map((t) => ({ errorCode: t.errorCode, what: t.errorMessage ?? t.topicName })),
+        );
         answers.set(groupId, failed ?? true);
       }
       return answers;
