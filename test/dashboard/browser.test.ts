@@ -15,7 +15,7 @@ import { Consumer } from '../../src/consumer/consumer.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import { testEnv } from '../helpers/env.js';
 import { uniqueName } from '../kafka/index.js';
-import { chartPoints, launchBrowser, READ_GROUPS, type ShownGroup } from './browser.js';
+import { chartPoints, launchBrowser, READ_GROUPS, type ShownGroup, seriesValues } from './browser.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = testEnv();
@@ -181,6 +181,7 @@ describe('dashboard in headless Chromium', () => {
           lag.partitions.map((p) => ({
             key: `${p.topic}:${p.partition}`,
             committed: String(p.committedOffset),
+            start: '', // a share group's column only
             end: String(p.logEndOffset),
             lag: String(p.lag),
           })),
@@ -200,11 +201,21 @@ describe('dashboard in headless Chromium', () => {
       )) as number[];
       return counts.every((n) => n >= before + 3);
     });
-    // The produce-rate series of the topic is drawn with more than one point.
-    const drawn = (await page.evaluate(
-      `document.querySelector('[data-chart="produceRate"] polyline[data-series="${topic}"]').getAttribute('points').split(' ').length`,
+    // The produce-rate series of the topic has several points in uPlot's data, some above 0 (the
+    // producer runs), and the chart's element says how many rounds it holds.
+    const values = (await page.evaluate(seriesValues('produceRate', topic))) as number[] | -1;
+    assert.ok(values !== -1, 'a produce-rate series for the topic');
+    assert.ok(values.length >= 3, `points: ${values.length}`);
+    assert.ok(
+      values.some((v) => v > 0),
+      `rates: ${values.join(',')}`,
+    );
+    const attr = (await page.evaluate(
+      `Number(document.querySelector('[data-chart="produceRate"]').dataset.points)`,
     )) as number;
-    assert.ok(drawn >= 3, `points drawn: ${drawn}`);
+    assert.ok(attr >= before + 3, `data-points: ${attr}`);
+    // uPlot drew them: its canvas is in the chart.
+    assert.equal(await page.evaluate(`!!document.querySelector('[data-chart="produceRate"] .uplot canvas')`), true);
   });
 
   test('killing the consumer of group A turns its status from OK to a warning within (window + 1) × interval', async () => {
