@@ -177,6 +177,8 @@ export const PAGE_SCRIPT = `'use strict';
   }
   function renderCharts() {
     var box = document.getElementById('charts');
+    // Without uPlot (its file failed to load) the rest of the page still works.
+    if (typeof uPlot === 'undefined') { box.textContent = 'Charts unavailable: uplot.js did not load.'; return; }
     CHARTS.forEach(function (c) {
       var st = charts[c.key];
       if (!st) {
