@@ -6,10 +6,12 @@
 //   dist/types/      declarations (tsc), dist/types/index.d.ts for the main entry
 // Bundled with esbuild: one file per entry point starts far faster than ~160 small modules (Node's ESM
 // loader pays per module — `npm run bench:startup` measures it), and the CLI's lazy imports stay lazy as
-// chunks. Dependencies stay external (installed beside the package, not copied into it). Source maps
+// chunks. Dependencies stay external (installed beside the package, not copied into it), except uPlot's
+// browser files, which the dashboard serves and which are inlined (see inlineUplot). Source maps
 // carry the sources, so stack traces and debuggers resolve to the TypeScript without shipping src/.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -47,7 +49,32 @@ await build({
   sourcesContent: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [inlineUplot()],
 });
+
+/**
+ * src/dashboard/uplot-assets.ts reads uPlot's browser build and stylesheet from node_modules; in the
+ * bundle the module becomes the two files' text, so the installed package serves the dashboard's
+ * charts offline without `uplot` installed (it is a devDependency). They land in the dashboard's
+ * lazily loaded chunk, not in the CLI's entry.
+ */
+function inlineUplot() {
+  const require = createRequire(import.meta.url);
+  return {
+    name: 'inline-uplot',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]dashboard[\\/]uplot-assets\.ts$/ }, () => {
+        const js = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+        const css = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+        const assets = JSON.stringify({ js, css });
+        return {
+          contents: `const assets = ${assets};\nexport function uplotAssets() { return assets; }\n`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
 
 /**
  * Keeps only the declarations the public entry points reach. The others (the CLI, the Postgres

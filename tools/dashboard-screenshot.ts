@@ -1,7 +1,8 @@
 // `npm run docs:screenshot`: docs/dashboard.png, the screenshot in docs/dashboard.md, made with the
 // browser tests' harness (test/dashboard/browser.ts: Debian's chromium driven by puppeteer-core).
 // Starts a broker (unless --bootstrap), a topic `orders` with a producer, two consumer groups
-// (`billing` keeps up; `analytics` is slow, so it lags), the dashboard in-process, and takes the
+// (`billing` keeps up; `analytics` is slow, so it lags), a share group (`fulfilment`, two members),
+// the dashboard in-process, and takes the
 // screenshot once the charts have --seconds of points.
 //   npm run docs:screenshot [-- --seconds 40] [--bootstrap host:port] [--out docs/dashboard.png]
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { Admin } from '../src/admin/admin.js';
 import { Consumer } from '../src/consumer/consumer.js';
 import { startDashboard } from '../src/dashboard/server.js';
 import { Producer } from '../src/producer/producer.js';
+import { ShareConsumer } from '../src/share/share-consumer.js';
 import { launchBrowser } from '../test/dashboard/browser.js';
 import { startKafka } from '../test/kafka/index.js';
 
@@ -48,6 +50,18 @@ for (const [groupId, clientId, delayMs] of [
   consumers.push(c);
   running.push(c.run({ eachMessage: () => (delayMs ? new Promise<void>((r) => setTimeout(r, delayMs)) : undefined) }));
 }
+// A share group: its members share the partitions; it starts from the earliest records.
+await admin
+  .alterConfigs([
+    { type: 'group', name: 'fulfilment', changes: [{ name: 'share.auto.offset.reset', value: 'earliest' }] },
+  ])
+  .catch(() => {});
+const shareMembers = ['fulfilment-1', 'fulfilment-2'].map((clientId) => {
+  const m = new ShareConsumer({ brokers: bootstrap, groupId: 'fulfilment', clientId, fetchMaxWaitMs: 200 });
+  m.subscribe(topic);
+  running.push(m.run({ eachMessage: () => new Promise<void>((r) => setTimeout(r, 2)) }));
+  return m;
+});
 const dashboard = await startDashboard({ admin, port: 0, intervalMs: 1000, window: 5, historyMs: 60_000 });
 const browser = await launchBrowser();
 try {
@@ -63,6 +77,7 @@ try {
   stop = true;
   await producing;
   for (const c of consumers) await c.close();
+  for (const m of shareMembers) await m.close();
   await Promise.all(running);
   await producer.close();
   await dashboard.close();

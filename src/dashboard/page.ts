@@ -1,9 +1,10 @@
 // The page and its script, as strings compiled into the CLI: the dashboard works offline and from
-// the installed package, with nothing fetched from a CDN nor read from disk at run time. The script
-// is plain browser JavaScript (no framework, no build step of its own); the charts are drawn as SVG
-// polylines by a few lines here rather than a charting library, since they need only lines over time
-// (docs/dashboard.md says why). Everything from the server is put in the page with textContent, never
-// as HTML, so a group or topic name cannot inject markup.
+// the installed package, with nothing fetched from a CDN. The script is plain browser JavaScript (no
+// framework, no build step of its own); the charts are drawn by uPlot (a small, fast time-series
+// library, served beside the page as uplot.js and uplot.css: see uplot-assets.ts and
+// docs/dashboard.md). Everything from the server is put in the page with textContent, never as HTML,
+// so a group or topic name cannot inject markup. `{{q}}` in the page is the server's `?token=…` (or
+// nothing), so the page's own assets pass the token check as the page did.
 
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -11,6 +12,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sluice dashboard</title>
+<link rel="stylesheet" href="uplot.css{{q}}">
 <style>
 :root { --ok:#2e7d32; --warn:#ef6c00; --stall:#c62828; --stop:#6a1b9a; --err:#b71c1c; --none:#757575; --line:#ddd; }
 * { box-sizing: border-box; }
@@ -38,7 +40,8 @@ td.num, th.num { text-align: right; }
 .members { font-size: .9em; color: #444; margin: .3em 0 .6em; }
 .note { color: #8a6d3b; font-size: .9em; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 1em; }
-.chart svg { width: 100%; height: 160px; background: #fff; border: 1px solid #eee; }
+.chart { min-width: 0; overflow: hidden; }
+.chart .plot { width: 100%; min-height: 170px; border: 1px solid #eee; }
 .legend { font-size: .8em; display: flex; flex-wrap: wrap; gap: .2em .8em; }
 .legend i { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: middle; }
 button { font: inherit; }
@@ -52,7 +55,8 @@ button { font: inherit; }
   <div id="groups"></div>
   <section><h2>Topics</h2><div id="topics"></div></section>
 </main>
-<script src="app.js"></script>
+<script src="uplot.js{{q}}"></script>
+<script src="app.js{{q}}"></script>
 </body>
 </html>
 `;
@@ -101,10 +105,14 @@ export const PAGE_SCRIPT = `'use strict';
   }
 
   function renderGroup(g) {
+    // A share group has no committed offset: its column is the share-partition start offset (START).
+    var share = g.protocol === 'share';
+    var str = function (v) { return v === null || v === undefined ? '' : String(v); };
     var rows = g.partitions.map(function (p) {
-      return h('tr', { 'data-partition': p.topic + ':' + p.partition, 'data-lag': p.lag === null ? '' : String(p.lag), 'data-committed': p.committedOffset === null ? '' : String(p.committedOffset), 'data-end': String(p.logEndOffset) }, [
+      var at = share ? p.startOffset : p.committedOffset;
+      return h('tr', { 'data-partition': p.topic + ':' + p.partition, 'data-lag': str(p.lag), 'data-committed': str(p.committedOffset), 'data-start': str(p.startOffset), 'data-end': String(p.logEndOffset) }, [
         h('td', { text: p.topic }), h('td', { class: 'num', text: String(p.partition) }),
-        h('td', { class: 'num', text: fmt(p.committedOffset) }), h('td', { class: 'num', text: fmt(p.logEndOffset) }),
+        h('td', { class: 'num', text: fmt(at) }), h('td', { class: 'num', text: fmt(p.logEndOffset) }),
         h('td', { class: 'num', text: fmt(p.lag) }), h('td', { text: p.owner || '-' }),
         h('td', { title: p.reason }, [badge(p.status), ' ', h('small', { text: p.reason })]),
       ]);
@@ -116,7 +124,7 @@ export const PAGE_SCRIPT = `'use strict';
       h('header', null, [h('h2', { text: g.groupId }), badge(g.status), h('span', { text: g.protocol + ' · ' + g.state + ' · ' + g.members.length + ' member(s) · total lag ' + fmt(g.totalLag) })]),
       g.note ? h('div', { class: 'note', text: g.note }) : null,
       members.length ? h('ul', { class: 'members' }, members) : null,
-      rows.length ? h('table', null, [h('thead', null, [h('tr', null, ['topic', 'partition', 'committed', 'end', 'lag', 'owner', 'status'].map(function (t, i) { return h('th', { class: i > 0 && i < 5 ? 'num' : '', text: t }); }))]), h('tbody', null, rows)]) : null,
+      rows.length ? h('table', null, [h('thead', null, [h('tr', null, ['topic', 'partition', share ? 'start' : 'committed', 'end', 'lag', share ? 'members' : 'owner', 'status'].map(function (t, i) { return h('th', { class: i > 0 && i < 5 ? 'num' : '', text: t }); }))]), h('tbody', null, rows)]) : null,
       config.allowWrites && g.protocol !== 'share' ? resetControls(g) : null,
     ]);
     return box;
@@ -150,51 +158,85 @@ export const PAGE_SCRIPT = `'use strict';
     return h('table', null, [h('thead', null, [h('tr', null, ['topic', 'partition', 'leader', 'replicas', 'ISR', 'offline', 'start', 'end', 'records'].map(function (t) { return h('th', { text: t }); }))]), h('tbody', null, rows)]);
   }
 
-  // Charts: one SVG per measure, one polyline per series, x = time over the history window.
+  // Charts: one uPlot per measure, one series per group, topic or group-and-topic, x = the rounds'
+  // times. A new round's point is appended with setData; the chart is built anew only when the set of
+  // series changes (a group or topic appears or goes), as uPlot's series are fixed at creation.
+  // window.sluiceCharts exposes the uPlot instances (the browser test reads their data).
   var CHARTS = [
     { key: 'lag', title: 'Lag per group (records)' },
     { key: 'produceRate', title: 'Produce rate per topic (records/s)' },
     { key: 'consumeRate', title: 'Consume rate per group and topic (records/s)' },
   ];
+  var charts = {};
+  window.sluiceCharts = {};
+  var CHART_HEIGHT = 170;
+  function seriesOf(key) {
+    var names = {};
+    points.forEach(function (p) { for (var k in p[key]) names[k] = true; });
+    return Object.keys(names).sort();
+  }
   function renderCharts() {
     var box = document.getElementById('charts');
-    box.replaceChildren.apply(box, CHARTS.map(function (c) { return chart(c); }));
-  }
-  function chart(c) {
-    var W = 600, H = 160, P = 4;
-    var names = {};
-    points.forEach(function (p) { for (var k in p[c.key]) names[k] = true; });
-    var series = Object.keys(names).sort();
-    var max = 1;
-    points.forEach(function (p) { series.forEach(function (s) { var v = p[c.key][s]; if (v > max) max = v; }); });
-    var now = points.length ? points[points.length - 1].time : Date.now();
-    var t0 = now - config.historyMs;
-    var ns = 'http://www.w3.org/2000/svg';
-    var svg = document.createElementNS(ns, 'svg');
-    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
-    svg.setAttribute('preserveAspectRatio', 'none');
-    series.forEach(function (s, i) {
-      var pts = points.filter(function (p) { return p[c.key][s] !== undefined; }).map(function (p) {
-        var x = P + (W - 2 * P) * Math.max(0, p.time - t0) / config.historyMs;
-        var y = H - P - (H - 2 * P) * p[c.key][s] / max;
-        return x.toFixed(1) + ',' + y.toFixed(1);
-      });
-      var line = document.createElementNS(ns, 'polyline');
-      line.setAttribute('points', pts.join(' '));
-      line.setAttribute('fill', 'none');
-      line.setAttribute('stroke', COLORS[i % COLORS.length]);
-      line.setAttribute('stroke-width', '2');
-      line.setAttribute('vector-effect', 'non-scaling-stroke');
-      line.setAttribute('data-series', s);
-      svg.appendChild(line);
+    // Without uPlot (its file failed to load) the rest of the page still works.
+    if (typeof uPlot === 'undefined') { box.textContent = 'Charts unavailable: uplot.js did not load.'; return; }
+    CHARTS.forEach(function (c) {
+      var st = charts[c.key];
+      if (!st) {
+        st = charts[c.key] = { title: h('h2', { text: c.title }), plot: h('div', { class: 'plot' }), legend: h('div', { class: 'legend' }), u: null, names: null };
+        st.box = h('div', { class: 'chart', 'data-chart': c.key, 'data-points': '0' }, [st.title, st.plot, st.legend]);
+        box.appendChild(st.box);
+      }
+      var names = seriesOf(c.key);
+      var data = [points.map(function (p) { return p.time / 1000; })].concat(names.map(function (s) {
+        return points.map(function (p) { var v = p[c.key][s]; return v === undefined ? null : v; });
+      }));
+      if (!st.u || st.names !== JSON.stringify(names)) {
+        if (st.u) st.u.destroy();
+        st.names = JSON.stringify(names);
+        st.u = new uPlot(chartOptions(c, st, names), data, st.plot);
+        window.sluiceCharts[c.key] = st.u;
+      } else {
+        st.u.setData(data);
+      }
+      var max = 0;
+      data.slice(1).forEach(function (ys) { ys.forEach(function (v) { if (v !== null && v > max) max = v; }); });
+      st.title.textContent = c.title + ' · max ' + fmt(max);
+      st.box.dataset.points = String(data[0].length);
+      renderLegend(c.key, null);
     });
-    var legend = h('div', { class: 'legend' }, series.map(function (s, i) {
-      var last = points.length ? points[points.length - 1][c.key][s] : undefined;
-      var dot = h('i'); dot.style.background = COLORS[i % COLORS.length];
-      return h('span', null, [dot, s + ' ' + fmt(last)]);
-    }));
-    return h('div', { class: 'chart', 'data-chart': c.key, 'data-points': String(points.length) }, [h('h2', { text: c.title + ' · max ' + fmt(max) }), svg, legend]);
   }
+  function chartOptions(c, st, names) {
+    return {
+      width: Math.max(200, st.plot.clientWidth || 320),
+      height: CHART_HEIGHT,
+      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max || 0) * 1.05]; } } },
+      series: [{}].concat(names.map(function (s, i) {
+        return { label: s, stroke: COLORS[i % COLORS.length], width: 2, points: { show: false } };
+      })),
+      axes: [{ stroke: '#555', grid: { stroke: '#eee' } }, { stroke: '#555', grid: { stroke: '#eee' }, size: 56, values: function (u, vals) { return vals.map(short); } }],
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false, setScale: false } },
+      // The legend shows the values under the cursor, else the last round's.
+      hooks: { setCursor: [function (u) { renderLegend(c.key, u.cursor.idx); }] },
+    };
+  }
+  function short(v) {
+    return v >= 1e6 ? (v / 1e6).toFixed(1) + 'M' : v >= 1e3 ? (v / 1e3).toFixed(1) + 'k' : String(Math.round(v * 100) / 100);
+  }
+  function renderLegend(key, idx) {
+    var st = charts[key];
+    if (!st || !st.u) return;
+    var u = st.u;
+    var at = idx === null || idx === undefined ? u.data[0].length - 1 : idx;
+    st.legend.replaceChildren.apply(st.legend, u.series.slice(1).map(function (s, i) {
+      var dot = h('i'); dot.style.background = COLORS[i % COLORS.length];
+      var v = at >= 0 ? u.data[i + 1][at] : null;
+      return h('span', { 'data-series': s.label }, [dot, s.label + ' ' + fmt(v)]);
+    }));
+  }
+  window.addEventListener('resize', function () {
+    for (var k in charts) if (charts[k].u) charts[k].u.setSize({ width: Math.max(200, charts[k].plot.clientWidth), height: CHART_HEIGHT });
+  });
 
   function connect() {
     var es = new EventSource('events' + q);

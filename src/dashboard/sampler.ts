@@ -3,7 +3,7 @@
 // One sampler serves every open page: the server sends each round to all of them, so the broker's
 // load does not grow with the number of pages.
 import type { Admin } from '../admin/admin.js';
-import type { GroupDescription, ListedGroup } from '../admin/types.js';
+import type { GroupDescription, ListedGroup, ShareGroupDescription } from '../admin/types.js';
 import {
   evaluatePartition,
   type LagStatus,
@@ -23,9 +23,14 @@ export interface MemberView {
 export interface PartitionView {
   topic: string;
   partition: number;
+  /** Share groups: null (see startOffset). */
   committedOffset: number | null;
+  /** Share groups only: the share-partition start offset (null: no state for the partition yet). */
+  startOffset?: number | null;
   logEndOffset: number;
+  /** Share groups: the records not yet done, as the broker counts them (docs/admin.md "Share groups"). */
   lag: number | null;
+  /** `clientId/host` of the owning member. Share groups: of the one member assigned it, or `N members`. */
   owner: string | null;
   status: LagStatus | null;
   reason: string;
@@ -40,7 +45,7 @@ export interface GroupView {
   totalLag: number;
   members: MemberView[];
   partitions: PartitionView[];
-  /** Why members or lag are missing (e.g. a share group), or the error describing it. */
+  /** Why members or lag are missing: the error describing the group. */
   note: string | null;
 }
 
@@ -77,7 +82,7 @@ export interface Point {
   lag: Record<string, number>;
   /** Per topic: log end offsets' growth. */
   produceRate: Record<string, number>;
-  /** Per `group topic`: committed offsets' growth. */
+  /** Per `group topic`: committed offsets' growth (share groups: of end − lag, the records done). */
   consumeRate: Record<string, number>;
 }
 
@@ -173,13 +178,7 @@ export class Sampler {
       partitions: [],
       note: null,
     };
-    if (protocol === 'share') {
-      // Admin has no DescribeShareGroups yet (KIP-932 is being built): ListGroups' state only.
-      return {
-        ...base,
-        note: 'share group: members and partitions need the share-group describe, not in this build yet',
-      };
-    }
+    if (protocol === 'share') return this.shareGroupView(base, time);
     const call = { timeoutMs: this.o.timeoutMs };
     let description: GroupDescription | undefined;
     let lag: Awaited<ReturnType<Admin['groupLag']>>;
@@ -198,11 +197,7 @@ export class Sampler {
       for (const key of assignment) owners.set(key, `${m.clientId}/${host}`);
       return { memberId: m.memberId, clientId: m.clientId, host, assignment };
     });
-    let window = this.windows.get(g.groupId);
-    if (!window) {
-      window = new SampleWindow(this.o.window);
-      this.windows.set(g.groupId, window);
-    }
+    const window = this.windowOf(g.groupId);
     const round = new Map<string, OffsetSample>();
     for (const p of lag.partitions) {
       const key = `${p.topic}:${p.partition}`;
@@ -225,6 +220,84 @@ export class Sampler {
           logEndOffset: p.logEndOffset,
           lag: p.lag,
           owner: owners.get(key) ?? null,
+          status: verdict.status,
+          reason: verdict.reason,
+        };
+      })
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return {
+      ...base,
+      state: description?.state ?? base.state,
+      status: worstStatus(partitions.map((p) => p.status)),
+      totalLag: lag.totalLag,
+      members,
+      partitions,
+    };
+  }
+
+  private windowOf(groupId: string): SampleWindow {
+    let window = this.windows.get(groupId);
+    if (!window) {
+      window = new SampleWindow(this.o.window);
+      this.windows.set(groupId, window);
+    }
+    return window;
+  }
+
+  /**
+   * A share group's round, as `sluice lag` takes it (src/cli/commands/lag.ts): its records are done one
+   * by one, not up to a committed offset, so the status rules are fed a position of end − lag (the
+   * broker's count of records not yet done), which moves forward as records are accepted or rejected.
+   * A partition is usually assigned to several members: its owner is the one member, or `N members`.
+   */
+  private async shareGroupView(base: GroupView, time: number): Promise<GroupView> {
+    const call = { timeoutMs: this.o.timeoutMs };
+    let lag: Awaited<ReturnType<Admin['shareGroupLag']>>;
+    let description: ShareGroupDescription | undefined;
+    try {
+      [lag, [description]] = await Promise.all([
+        this.o.admin.shareGroupLag(base.groupId, call),
+        this.o.admin.describeShareGroups([base.groupId], call),
+      ]);
+    } catch (err) {
+      return { ...base, note: (err as Error).message.split('\n')[0] ?? 'describe failed' };
+    }
+    const assigned = new Map<string, string[]>();
+    const members: MemberView[] = (description?.members ?? []).map((m) => {
+      const host = m.clientHost.replace(/^\//, '');
+      const assignment = m.assignment.map((tp) => `${tp.topic}:${tp.partition}`);
+      for (const key of assignment) assigned.set(key, [...(assigned.get(key) ?? []), `${m.clientId}/${host}`]);
+      return { memberId: m.memberId, clientId: m.clientId, host, assignment };
+    });
+    const ownerOf = (key: string) => {
+      const list = assigned.get(key);
+      if (!list) return null;
+      return list.length === 1 ? list[0]! : `${list.length} members`;
+    };
+    const window = this.windowOf(base.groupId);
+    const round = new Map<string, OffsetSample>();
+    for (const p of lag.partitions) {
+      const key = `${p.topic}:${p.partition}`;
+      round.set(key, {
+        time,
+        committedOffset: p.lag === null ? null : p.logEndOffset - p.lag,
+        logEndOffset: p.logEndOffset,
+        owner: ownerOf(key),
+      });
+    }
+    window.add(round);
+    const partitions = lag.partitions
+      .map((p): PartitionView => {
+        const key = `${p.topic}:${p.partition}`;
+        const verdict = evaluatePartition(window.samples(key));
+        return {
+          topic: p.topic,
+          partition: p.partition,
+          committedOffset: null,
+          startOffset: p.startOffset,
+          logEndOffset: p.logEndOffset,
+          lag: p.lag,
+          owner: ownerOf(key),
           status: verdict.status,
           reason: verdict.reason,
         };
@@ -286,11 +359,12 @@ export class Sampler {
     const committed = new Map<string, number>();
     const lag: Record<string, number> = {};
     for (const g of s.groups) {
-      if (g.protocol === 'share') continue;
       lag[g.groupId] = g.totalLag;
       for (const p of g.partitions) {
         const key = `${g.groupId} ${p.topic}`;
-        committed.set(key, (committed.get(key) ?? 0) + (p.committedOffset ?? 0));
+        // A share group's position is end − lag (records done), as its status is computed.
+        const at = g.protocol === 'share' ? (p.lag === null ? 0 : p.logEndOffset - p.lag) : (p.committedOffset ?? 0);
+        committed.set(key, (committed.get(key) ?? 0) + at);
       }
     }
     const prev = this.previous;

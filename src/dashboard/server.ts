@@ -1,4 +1,4 @@
-// `sluice dashboard`'s HTTP server: the page and its script (both built into the CLI, no CDN), a
+// `sluice dashboard`'s HTTP server: the page, its script and uPlot (all built into the CLI, no CDN), a
 // Server-Sent Events stream of the sampler's rounds, a JSON snapshot, and — only with allowWrites —
 // offset resets. One sampling loop feeds every page; each round is serialised once and written to
 // every open stream, so memory and broker load stay flat however many pages are open.
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Admin } from '../admin/admin.js';
 import { PAGE_HTML, PAGE_SCRIPT } from './page.js';
 import { Sampler } from './sampler.js';
+import { uplotAssets } from './uplot-assets.js';
 
 export interface DashboardOptions {
   admin: Admin;
@@ -47,6 +48,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   });
   const clients = new Set<http.ServerResponse>();
   const allowWrites = Boolean(o.allowWrites);
+  // The page's assets are fetched with the token too (a relative `app.js` drops the page's query).
+  const page = PAGE_HTML.replaceAll('{{q}}', o.token ? `?token=${encodeURIComponent(o.token)}` : '');
   const config = JSON.stringify({ allowWrites, intervalMs, historyMs: o.historyMs ?? 300_000 });
 
   const broadcast = (event: string, data: unknown) => {
@@ -81,9 +84,15 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       send(res, 401, 'text/plain', 'sluice dashboard: missing or wrong token (open the URL printed at start)\n');
       return;
     }
-    if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
+    if (req.method === 'GET' && url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', page);
     if (req.method === 'GET' && url.pathname === '/app.js') {
       return send(res, 200, 'text/javascript; charset=utf-8', PAGE_SCRIPT);
+    }
+    if (req.method === 'GET' && url.pathname === '/uplot.js') {
+      return send(res, 200, 'text/javascript; charset=utf-8', uplotAssets().js, 'private, max-age=86400');
+    }
+    if (req.method === 'GET' && url.pathname === '/uplot.css') {
+      return send(res, 200, 'text/css; charset=utf-8', uplotAssets().css, 'private, max-age=86400');
     }
     if (req.method === 'GET' && url.pathname === '/api/snapshot') {
       return send(res, 200, 'application/json', JSON.stringify({ snapshot: sampler.snapshot, points: sampler.points }));
@@ -141,8 +150,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   };
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+/** `cache`: uPlot's files never change within a version, so pages reconnecting need not fetch them again. */
+function send(res: http.ServerResponse, status: number, type: string, body: string, cache = 'no-store'): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': cache, 'x-content-type-options': 'nosniff' });
   res.end(body);
 }
 

@@ -1,7 +1,8 @@
 // sluice-test-needs: chromium kafka
 // The dashboard in headless Chromium against the suite's broker: a producer, two consumer groups (one
 // member in a process of its own, two in this one). The page's groups, members, partitions and lag
-// figures match the admin API's; the charts receive new points; killing the lone member of group A
+// figures match the admin API's (a share group's too, on a page of its own); the charts receive new
+// points (uPlot's data); killing the lone member of group A
 // (SIGKILL) turns that group from OK to a warning status within the documented time: (window + 1) ×
 // interval (docs/dashboard.md), here (5 + 1) × 500 ms = 3 s, asserted with a generous slack.
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ import { Consumer } from '../../src/consumer/consumer.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import { testEnv } from '../helpers/env.js';
 import { uniqueName } from '../kafka/index.js';
-import { chartPoints, launchBrowser, READ_GROUPS, type ShownGroup } from './browser.js';
+import { shareGroupConfig, shareMember } from '../share/helpers.js';
+import { chartPoints, launchBrowser, READ_GROUPS, type ShownGroup, seriesValues } from './browser.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = testEnv();
@@ -181,6 +183,7 @@ describe('dashboard in headless Chromium', () => {
           lag.partitions.map((p) => ({
             key: `${p.topic}:${p.partition}`,
             committed: String(p.committedOffset),
+            start: '', // a share group's column only
             end: String(p.logEndOffset),
             lag: String(p.lag),
           })),
@@ -200,11 +203,21 @@ describe('dashboard in headless Chromium', () => {
       )) as number[];
       return counts.every((n) => n >= before + 3);
     });
-    // The produce-rate series of the topic is drawn with more than one point.
-    const drawn = (await page.evaluate(
-      `document.querySelector('[data-chart="produceRate"] polyline[data-series="${topic}"]').getAttribute('points').split(' ').length`,
+    // The produce-rate series of the topic has several points in uPlot's data, some above 0 (the
+    // producer runs), and the chart's element says how many rounds it holds.
+    const values = (await page.evaluate(seriesValues('produceRate', topic))) as number[] | -1;
+    assert.ok(values !== -1, 'a produce-rate series for the topic');
+    assert.ok(values.length >= 3, `points: ${values.length}`);
+    assert.ok(
+      values.some((v) => v > 0),
+      `rates: ${values.join(',')}`,
+    );
+    const attr = (await page.evaluate(
+      `Number(document.querySelector('[data-chart="produceRate"]').dataset.points)`,
     )) as number;
-    assert.ok(drawn >= 3, `points drawn: ${drawn}`);
+    assert.ok(attr >= before + 3, `data-points: ${attr}`);
+    // uPlot drew them: its canvas is in the chart.
+    assert.equal(await page.evaluate(`!!document.querySelector('[data-chart="produceRate"] .uplot canvas')`), true);
   });
 
   test('killing the consumer of group A turns its status from OK to a warning within (window + 1) × interval', async () => {
@@ -234,6 +247,63 @@ describe('dashboard in headless Chromium', () => {
       await page.evaluate('document.querySelector(`[data-group="' + groupA + '"] .status`).classList.contains("s-OK")'),
       false,
     );
+  });
+
+  test('a share group on the page: its member and partitions, start, end and lag as admin has them', {
+    timeout: 120_000,
+  }, async () => {
+    const shareGroup = uniqueName('dash-sg');
+    await shareGroupConfig(env.kafka.bootstrap, shareGroup);
+    const m = shareMember(env.kafka.bootstrap, shareGroup, topic);
+    const d = await startDashboard({ admin, port: 0, intervalMs: INTERVAL_MS, window: WINDOW, groups: [shareGroup] });
+    const tab = await browser.newPage();
+    producing = false;
+    try {
+      await tab.goto(d.url);
+      // Production paused: the member accepts everything, the figures hold still (the start offsets
+      // move lazily, so compare until the page and two admin answers around it agree).
+      const read = async () => {
+        const [[described], lag] = await Promise.all([
+          admin.describeShareGroups([shareGroup]),
+          admin.shareGroupLag(shareGroup),
+        ]);
+        return {
+          members: described!.members.map((x) => ({
+            memberId: x.memberId,
+            owned: x.assignment.map((tp) => `${tp.topic}:${tp.partition}`).join(', '),
+          })),
+          partitions: lag.partitions.map((p) => ({
+            key: `${p.topic}:${p.partition}`,
+            committed: '',
+            start: p.startOffset === null ? '' : String(p.startOffset),
+            end: String(p.logEndOffset),
+            lag: p.lag === null ? '' : String(p.lag),
+          })),
+        };
+      };
+      const g = await until('the page shows the share group as admin has it', async () => {
+        const before = JSON.stringify(await read());
+        const onPage = ((await tab.evaluate(READ_GROUPS)) as ShownGroup[]).find((x) => x.groupId === shareGroup);
+        const after = JSON.stringify(await read());
+        if (!onPage?.status || onPage.members.length !== 1 || onPage.partitions.length !== 3) return false;
+        const page = JSON.stringify({ members: onPage.members, partitions: onPage.partitions });
+        return before === after && page === after && onPage;
+      });
+      assert.equal(g.protocol, 'share');
+      assert.equal(g.members[0]!.owned, [0, 1, 2].map((p) => `${topic}:${p}`).join(', '));
+      assert.deepEqual(
+        await tab.evaluate(
+          `[...document.querySelectorAll('[data-group] th')].map((th) => th.textContent).slice(0, 7).join(' ')`,
+        ),
+        'topic partition start end lag members status',
+      );
+    } finally {
+      producing = true;
+      await tab.close();
+      await d.close();
+      await m.consumer.close();
+      await m.running;
+    }
   });
 
   test('the server going away shows "disconnected, retrying"; it comes back by itself', async () => {

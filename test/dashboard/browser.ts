@@ -20,7 +20,8 @@ export interface ShownGroup {
   protocol: string;
   totalLag: number;
   members: { memberId: string; owned: string }[];
-  partitions: { key: string; committed: string; end: string; lag: string }[];
+  /** Data attributes: '' where the figure is none (a share group has `start` instead of `committed`). */
+  partitions: { key: string; committed: string; start: string; end: string; lag: string }[];
 }
 
 /**
@@ -39,11 +40,21 @@ export const READ_GROUPS = `[...document.querySelectorAll('[data-group]')].map((
   partitions: [...g.querySelectorAll('[data-partition]')].map((p) => ({
     key: p.dataset.partition,
     committed: p.dataset.committed,
+    start: p.dataset.start,
     end: p.dataset.end,
     lag: p.dataset.lag,
   })),
 }))`;
 
-/** The number of points the chart of `key` (lag, produceRate, consumeRate) has drawn. */
-export const chartPoints = (key: string) =>
-  `Number(document.querySelector('[data-chart="${key}"]')?.dataset.points ?? -1)`;
+/** The number of points (rounds) in the uPlot chart of `key` (lag, produceRate, consumeRate). */
+export const chartPoints = (key: string) => `window.sluiceCharts?.${key}?.data[0].length ?? -1`;
+
+/**
+ * The values uPlot holds for one series (by its label) of the chart of `key`, nulls (rounds where the
+ * series had no value) left out; -1 when the chart or the series is missing.
+ */
+export const seriesValues = (key: string, label: string) => `(() => {
+  const u = window.sluiceCharts?.${key};
+  const i = u ? u.series.findIndex((s) => s.label === ${JSON.stringify(label)}) : -1;
+  return i < 1 ? -1 : u.data[i].filter((v) => v !== null);
+})()`;

@@ -7,11 +7,13 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import { Admin } from '../../src/admin/admin.js';
 import type { Snapshot } from '../../src/dashboard/sampler.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import { testEnv } from '../helpers/env.js';
-import { uniqueName } from '../kafka/index.js';
+import { uniqueName, waitFor } from '../kafka/index.js';
+import { shareGroupConfig, shareMember } from '../share/helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = testEnv();
@@ -117,6 +119,16 @@ describe('dashboard server', () => {
     const script = await request(new URL('app.js', d.url).href);
     assert.equal(script.status, 200);
     assert.match(script.body, /EventSource/);
+    new vm.Script(script.body, { filename: 'app.js' }); // it parses (a syntax error would leave the page blank)
+    // uPlot, the charts' library, is served by the dashboard itself.
+    assert.match(page.body, /<script src="uplot\.js"><\/script>/);
+    assert.match(page.body, /<link rel="stylesheet" href="uplot\.css">/);
+    const uplot = await request(new URL('uplot.js', d.url).href);
+    assert.equal(uplot.status, 200);
+    assert.match(uplot.body, /uPlot/);
+    const css = await request(new URL('uplot.css', d.url).href);
+    assert.equal(css.status, 200);
+    assert.match(css.body, /\.uplot/);
 
     // A status needs 2 samples of the window; then the empty group's lagging partition is STOP.
     const events = await readEvents(
@@ -156,6 +168,89 @@ describe('dashboard server', () => {
     assert.equal((points.at(-1)!.data as { lag: Record<string, number> }).lag[group], 7);
   });
 
+  test('a share group: members and partitions, START, end, lag and status as the admin API has them', {
+    timeout: 120_000,
+  }, async () => {
+    const topic = uniqueName('dash-share');
+    const group = uniqueName('dash-sg');
+    await env.producer.createTopic(topic, 2);
+    await env.producer.fill(topic, 2, 40, 'r');
+    await shareGroupConfig(env.kafka.bootstrap, group);
+    const m = shareMember(env.kafka.bootstrap, group, topic);
+    try {
+      await waitFor(() => m.seen.length >= 40 || undefined, { timeoutMs: 60_000, what: 'all 40 records' });
+      const admin = newAdmin();
+      const d = await start({ groups: [group] });
+      // Admin's answers and the dashboard's snapshot taken between two equal admin answers (the
+      // start offsets move lazily): the page is sent what admin says, with a status once evaluated.
+      const snapshot = async () =>
+        JSON.parse((await request(new URL('api/snapshot', d.url).href)).body).snapshot as Snapshot | null;
+      const answer = async () => {
+        const [[description], lag] = await Promise.all([
+          admin.describeShareGroups([group]),
+          admin.shareGroupLag(group),
+        ]);
+        return {
+          state: description!.state,
+          members: description!.members
+            .map((x) => ({
+              memberId: x.memberId,
+              clientId: x.clientId,
+              assignment: x.assignment.map((tp) => `${tp.topic}:${tp.partition}`),
+            }))
+            .sort((a, b) => a.memberId.localeCompare(b.memberId)),
+          totalLag: lag.totalLag,
+          partitions: lag.partitions
+            .map((p) => [p.topic, p.partition, p.startOffset, p.logEndOffset, p.lag] as const)
+            .sort((a, b) => a[1] - b[1]),
+        };
+      };
+      const shown = (g: Snapshot['groups'][number]) => ({
+        state: g.state,
+        members: g.members
+          .map((x) => ({ memberId: x.memberId, clientId: x.clientId, assignment: x.assignment }))
+          .sort((a, b) => a.memberId.localeCompare(b.memberId)),
+        totalLag: g.totalLag,
+        partitions: g.partitions.map((p) => [p.topic, p.partition, p.startOffset, p.logEndOffset, p.lag] as const),
+      });
+      const { g, expected } = await waitFor(
+        async () => {
+          const a = await answer();
+          const g = (await snapshot())?.groups.find((x) => x.groupId === group);
+          const b = await answer();
+          if (!g?.status || a.members.length !== 1 || a.members[0]!.assignment.length !== 2) return undefined;
+          const same = JSON.stringify(a) === JSON.stringify(b) && JSON.stringify(shown(g)) === JSON.stringify(a);
+          return same ? { g, expected: a } : undefined;
+        },
+        { timeoutMs: 30_000, what: 'a snapshot of the share group matching admin' },
+      );
+      assert.equal(g.protocol, 'share');
+      assert.equal(g.note, null);
+      assert.equal(g.members.length, 1);
+      assert.deepEqual(g.members[0]!.assignment.sort(), [`${topic}:0`, `${topic}:1`]);
+      assert.deepEqual(shown(g), expected);
+      for (const p of g.partitions) {
+        assert.equal(p.committedOffset, null, 'a share group has no committed offset');
+        assert.equal(typeof p.startOffset, 'number');
+        assert.equal(p.logEndOffset, 20);
+        assert.equal(p.owner, `${g.members[0]!.clientId}/${g.members[0]!.host}`);
+        // Every record accepted: nothing left, the position (end − lag) at the end: OK.
+        assert.equal(p.lag, 0);
+        assert.equal(p.status, 'OK', p.reason);
+      }
+      assert.equal(g.status, 'OK');
+      assert.equal(g.totalLag, 0);
+      // The charts get the share group's lag too.
+      const points = JSON.parse((await request(new URL('api/snapshot', d.url).href)).body).points as {
+        lag: Record<string, number>;
+      }[];
+      assert.equal(points.at(-1)?.lag[group], 0);
+    } finally {
+      await m.consumer.close();
+      await m.running;
+    }
+  });
+
   test('read-only by default: offset resets are refused; with allowWrites they reset the group', async () => {
     const { topic, group } = await groupWithLag();
     const body = JSON.stringify({ group, topic, to: 'latest' });
@@ -184,7 +279,16 @@ describe('dashboard server', () => {
     assert.equal((await request(base)).status, 401);
     assert.equal((await request(`${base}events`)).status, 401);
     assert.equal((await request(`${base}?token=wrong-token-1`)).status, 401);
-    assert.equal((await request(d.url)).status, 200);
+    const page = await request(d.url);
+    assert.equal(page.status, 200);
+    // The page's own assets carry the token too, else the browser's requests for them are refused.
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(assets.sort(), [
+      'app.js?token=secret-token-1',
+      'uplot.css?token=secret-token-1',
+      'uplot.js?token=secret-token-1',
+    ]);
+    for (const a of assets) assert.equal((await request(new URL(a, d.url).href)).status, 200, a);
     const bearer = await request(`${base}api/snapshot`, { headers: { authorization: 'Bearer secret-token-1' } });
     assert.equal(bearer.status, 200);
   });

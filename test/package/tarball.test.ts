@@ -293,7 +293,7 @@ test('npx sluice --version runs the installed bin', async () => {
   assert.equal(r.stdout.trim(), pkg.version);
 });
 
-test('the installed bin serves the dashboard: the page and its script from the package itself, no CDN', async () => {
+test('the installed bin serves the dashboard: the page, its script and uPlot from the package itself, no CDN', async () => {
   const { bootstrap } = await sharedKafka();
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SLUICE_')) env[k] = v;
@@ -323,6 +323,15 @@ test('the installed bin serves the dashboard: the page and its script from the p
     const script = await fetch(new URL('app.js', url));
     assert.equal(script.status, 200);
     assert.match(await script.text(), /EventSource/);
+    // uPlot, the charts' library, comes inlined in the package's bundle (`uplot` is a devDependency,
+    // not installed here).
+    assert.match(html, /<script src="uplot\.js"><\/script>/);
+    const uplot = await fetch(new URL('uplot.js', url));
+    assert.equal(uplot.status, 200);
+    assert.match(await uplot.text(), /uPlot/);
+    const css = await fetch(new URL('uplot.css', url));
+    assert.equal(css.status, 200);
+    assert.match(await css.text(), /\.uplot/);
   } finally {
     child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
