@@ -94,12 +94,18 @@ export function consumeClients(peers: Peers, only?: string[]): BenchClient[] {
   }
   if (p.confluent && existsSync(p.confluent)) {
     list.push(
-      nodeClient('confluent-js eachMessage', 'confluent-consume.js', 'eachMessage', node20, v20, {
+      nodeClient('confluent-js consume loop', 'confluent-standard-consume.js', '', node20, v20, {
+        CONFLUENT_KAFKA: p.confluent,
+      }),
+    );
+    // Its KafkaJS-compatible layer: the migration API, kept for KafkaJS users weighing a move.
+    list.push(
+      nodeClient('confluent-js migration API eachMessage', 'confluent-consume.js', 'eachMessage', node20, v20, {
         CONFLUENT_KAFKA: p.confluent,
       }),
     );
     list.push(
-      nodeClient('confluent-js eachBatch', 'confluent-consume.js', 'eachBatch', node20, v20, {
+      nodeClient('confluent-js migration API eachBatch', 'confluent-consume.js', 'eachBatch', node20, v20, {
         CONFLUENT_KAFKA: p.confluent,
       }),
     );
