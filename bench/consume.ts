@@ -2,7 +2,7 @@
 // Each (scenario, client) is measured `runs` times, with the client order rotated between runs, and
 // the median is reported with the ratio to Sluice. Usage:
 //   node --import tsx bench/consume.ts [--records 1000000] [--runs 3] [--clients sluice,kafkajs] [--node24] [--confluent]
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { uniqueName } from '../test/kafka/index.js';
 import { buildBench } from './lib/build.js';
 import { suiteArgs } from './lib/cli.js';
@@ -111,6 +111,10 @@ export function machineFacts(kafkaVersion: string): string[] {
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
     `Node ${process.version}`,
     `Apache Kafka ${kafkaVersion} (single broker, KRaft, loopback)`,
+    // Other work on the same cores skews records/s; the load says how much there was.
+    `load average when written (1/5/15 min): ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}`,
   ];
 }
 
