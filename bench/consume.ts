@@ -2,7 +2,7 @@
 // Each (scenario, client) is measured `runs` times, with the client order rotated between runs, and
 // the median is reported with the ratio to Sluice. Usage:
 //   node --import tsx bench/consume.ts [--records 1000000] [--runs 3] [--clients sluice,kafkajs] [--node24] [--confluent]
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { uniqueName } from '../test/kafka/index.js';
 import { buildBench } from './lib/build.js';
 import { suiteArgs } from './lib/cli.js';
@@ -57,6 +57,18 @@ export async function runConsumeBench(
       );
       const byClient = new Map<BenchClient, Row>();
       const clientsHere = clients.filter((c) => !c.codecs || c.codecs.includes(sc.compression));
+      // One discarded warm-up consume per topic: the first reader of fresh data pays for the broker's
+      // cold page cache and JIT, which no measured client should carry.
+      const warm = clientsHere.find((c) => c.name === 'sluice eachMessage') ?? clientsHere[0];
+      if (warm) {
+        await warm.consume({
+          bootstrap: kafka.bootstrap,
+          topic,
+          records: o.records,
+          group: uniqueName('bench-warm'),
+          kafkaVersion: kafka.version,
+        });
+      }
       for (let run = 0; run < o.runs; run++) {
         // Rotate the order so no client always runs first (cold page cache) or last.
         const order = clientsHere.map((_, i) => clientsHere[(i + run) % clientsHere.length]!);
@@ -99,6 +111,10 @@ export function machineFacts(kafkaVersion: string): string[] {
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
     `Node ${process.version}`,
     `Apache Kafka ${kafkaVersion} (single broker, KRaft, loopback)`,
+    // Other work on the same cores skews records/s; the load says how much there was.
+    `load average when written (1/5/15 min): ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')}`,
   ];
 }
 

@@ -26,6 +26,8 @@ interface Job {
   size: number;
   compression: string;
   kafkaVersion: string;
+  partitions: number;
+  perSend: number;
 }
 
 interface ProduceClient {
@@ -63,6 +65,10 @@ function nodeClient(
           String(job.size),
           '--compression',
           job.compression,
+          '--partitions',
+          String(job.partitions),
+          '--per-send',
+          String(job.perSend),
         ],
         { env: { ...process.env, SLUICE_LOG_LEVEL: 'error', ...opts.env } },
       ),
@@ -116,6 +122,8 @@ export async function runProduceBench(o: {
   kafkaVersion?: string;
   peers?: Peers;
   scenarios?: { partitions: number; compression: string }[];
+  /** Records per send() call; each value is its own scenario (1000: issue 19's batching case). */
+  perSend?: number[];
   log?: (line: string) => void;
 }) {
   const log = o.log ?? ((l: string) => console.error(l));
@@ -124,8 +132,11 @@ export async function runProduceBench(o: {
   const kafka = await startBenchKafka(o.bootstrap, o.kafkaVersion);
   const rows: Row[] = [];
   try {
-    for (const sc of o.scenarios ?? SCENARIOS) {
-      const scenario = `${o.records.toLocaleString('en-US')} × ${o.size} B, ${sc.partitions} partition${sc.partitions > 1 ? 's' : ''}, ${sc.compression}`;
+    const scenarios = (o.scenarios ?? SCENARIOS).flatMap((sc) =>
+      (o.perSend ?? [100, 1000]).map((perSend) => ({ ...sc, perSend })),
+    );
+    for (const sc of scenarios) {
+      const scenario = `${o.records.toLocaleString('en-US')} × ${o.size} B, ${sc.partitions} partition${sc.partitions > 1 ? 's' : ''}, ${sc.compression}, ${sc.perSend}/send`;
       const here = clients.filter((c) => !c.codecs || c.codecs.includes(sc.compression));
       const byClient = new Map<ProduceClient, Row>();
       for (let run = 0; run < o.runs; run++) {
@@ -140,6 +151,8 @@ export async function runProduceBench(o: {
             size: o.size,
             compression: sc.compression,
             kafkaVersion: kafka.version,
+            partitions: sc.partitions,
+            perSend: sc.perSend,
           });
           let row = byClient.get(client);
           if (!row) {

@@ -13,7 +13,12 @@ const stream = await consumer.consume({
   topics: [topic],
   mode: 'earliest',
   autocommit: false,
+  // 50 MiB per fetch with 1 MiB per partition, as every other client here (Java's fetch.max.bytes
+  // and max.partition.fetch.bytes defaults). Without maxBytesPerPartition platformatic uses maxBytes
+  // for each partition too (`options.maxBytesPerPartition ??= ... ?? options.maxBytes` in its
+  // dist/clients/consumer/consumer.js, 1.35 and 2.x), and decoding a 50 MiB fetch buffer is slow.
   maxBytes: 52428800,
+  maxBytesPerPartition: 1048576,
 } as never);
 await new Promise<void>((resolve, reject) => {
   stream.on('data', (message: { value: Buffer }) => {

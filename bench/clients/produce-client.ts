@@ -1,6 +1,6 @@
 // One produce-benchmark client, run as a child process by bench/produce.ts (under GNU time):
 //   node produce-client.js --client sluice|platformatic|kafkajs|confluent --bootstrap h:p --topic t --count n
-//        [--size 100] [--compression none] [--per-send 100] [--in-flight 64]
+//        [--size 100] [--compression none] [--per-send 100] [--in-flight 64] [--partitions 1]
 // Every client sends the same data the same way: `count` keyless records whose value is one
 // `size`-byte payload of random letters (as Kafka's ProducerPerformance), `per-send` records per send()
 // call, at most `in-flight` calls outstanding, acks=all. Idempotence: on for Sluice (its default, which
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     compression: { type: 'string', default: 'none' },
     'per-send': { type: 'string', default: '100' },
     'in-flight': { type: 'string', default: '64' },
+    partitions: { type: 'string', default: '1' },
   },
 });
 const client = values.client ?? 'sluice';
@@ -29,6 +30,7 @@ const size = Number(values.size);
 const compression = values.compression!;
 const perSend = Number(values['per-send']);
 const inFlight = Number(values['in-flight']);
+const partitions = Number(values.partitions);
 const payload = Buffer.from(Array.from({ length: size }, () => 65 + Math.floor(Math.random() * 26)));
 
 type SendBatch = (n: number) => Promise<unknown>;
@@ -84,9 +86,15 @@ async function platformatic(): Promise<number> {
     compression: codes[compression] as never,
   });
   await producer.send({ messages: [{ topic, value: payload }] });
+  // Sticky, as the other clients batch keyless records: each call goes to one partition, the next
+  // call to the next one. Without it platformatic spreads every call over all partitions, i.e. many
+  // small batches per call (a keyless record goes round robin, record by record: #assignPartition in
+  // its dist/clients/producer/producer.js).
+  let call = 0;
   const ms = await drive((n) => {
+    const partition = call++ % partitions;
     const messages = new Array(n);
-    for (let i = 0; i < n; i++) messages[i] = { topic, value: payload };
+    for (let i = 0; i < n; i++) messages[i] = { topic, value: payload, partition };
     return producer.send({ messages });
   });
   await producer.close();

@@ -28,6 +28,15 @@ if (mode === 'iterator') {
       if (tally.add(record.value, count)) done();
     },
   });
+} else if (mode === 'slow') {
+  // A slow handler (bench/scale.ts): awaits 1 ms every 100 records, so a backlog piles up behind it
+  // and peak RSS shows what the consumer holds while it waits.
+  await consumer.run({
+    eachMessage: async (record) => {
+      if (tally.add(record.value, count)) done();
+      else if (tally.records % 100 === 0) await new Promise((r) => setTimeout(r, 1));
+    },
+  });
 } else {
   await consumer.run({
     eachMessage: (record) => {

@@ -6,6 +6,7 @@ import type { Measured } from './child.js';
 import { measure } from './child.js';
 import { javaConsume } from './java-tools.js';
 import { type Peers, peerPaths } from './peers.js';
+import { CEILING } from './report.js';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const buildDir = path.join(root, '.cache', 'bench-build');
@@ -63,6 +64,8 @@ export function consumeClients(peers: Peers, only?: string[]): BenchClient[] {
   const node20 = process.execPath;
   const v20 = `node ${process.version.slice(1)}`;
   const list: BenchClient[] = [
+    // The ceiling: Fetch + CRC on Sluice's protocol layer, no records built (uncompressed data only).
+    { ...nodeClient(CEILING, 'ceiling-consume.js', '', node20, v20), codecs: ['none'] },
     nodeClient('sluice eachMessage', 'sluice-consume.js', 'eachMessage', node20, v20),
     nodeClient('sluice eachBatch', 'sluice-consume.js', 'eachBatch', node20, v20),
     nodeClient('sluice iterator', 'sluice-consume.js', 'iterator', node20, v20),
@@ -94,12 +97,18 @@ export function consumeClients(peers: Peers, only?: string[]): BenchClient[] {
   }
   if (p.confluent && existsSync(p.confluent)) {
     list.push(
-      nodeClient('confluent-js eachMessage', 'confluent-consume.js', 'eachMessage', node20, v20, {
+      nodeClient('confluent-js consume loop', 'confluent-standard-consume.js', '', node20, v20, {
+        CONFLUENT_KAFKA: p.confluent,
+      }),
+    );
+    // Its KafkaJS-compatible layer: the migration API, kept for KafkaJS users weighing a move.
+    list.push(
+      nodeClient('confluent-js migration API eachMessage', 'confluent-consume.js', 'eachMessage', node20, v20, {
         CONFLUENT_KAFKA: p.confluent,
       }),
     );
     list.push(
-      nodeClient('confluent-js eachBatch', 'confluent-consume.js', 'eachBatch', node20, v20, {
+      nodeClient('confluent-js migration API eachBatch', 'confluent-consume.js', 'eachBatch', node20, v20, {
         CONFLUENT_KAFKA: p.confluent,
       }),
     );

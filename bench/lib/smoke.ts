@@ -37,7 +37,11 @@ function expected(peers: Peers): { consume: string[]; produce: string[] } {
     }
   }
   if (peers.confluent) {
-    consume.push('confluent-js eachMessage (node', 'confluent-js eachBatch (node');
+    consume.push(
+      'confluent-js consume loop (node',
+      'confluent-js migration API eachMessage (node',
+      'confluent-js migration API eachBatch (node',
+    );
     produce.push('confluent-js (node');
   }
   return { consume, produce };
