@@ -5,9 +5,11 @@
 import type { Admin } from '../admin/admin.js';
 import type { GroupDescription, ListedGroup, ShareGroupDescription } from '../admin/types.js';
 import {
-  evaluatePartition,
+  judgeRound,
   type LagStatus,
-  type OffsetSample,
+  memberHost,
+  type OwningMember,
+  partitionOwners,
   SampleWindow,
   worstStatus,
 } from '../observability/lag-status.js';
@@ -190,41 +192,26 @@ export class Sampler {
     } catch (err) {
       return { ...base, note: (err as Error).message.split('\n')[0] ?? 'describe failed' };
     }
-    const owners = new Map<string, string>();
-    const members: MemberView[] = (description?.members ?? []).map((m) => {
-      const host = m.clientHost.replace(/^\//, '');
-      const assignment = m.assignment.map((tp) => `${tp.topic}:${tp.partition}`);
-      for (const key of assignment) owners.set(key, `${m.clientId}/${host}`);
-      return { memberId: m.memberId, clientId: m.clientId, host, assignment };
-    });
-    const window = this.windowOf(g.groupId);
-    const round = new Map<string, OffsetSample>();
-    for (const p of lag.partitions) {
-      const key = `${p.topic}:${p.partition}`;
-      round.set(key, {
-        time,
-        committedOffset: p.committedOffset,
-        logEndOffset: p.logEndOffset,
-        owner: owners.get(key) ?? null,
-      });
-    }
-    window.add(round);
-    const partitions = lag.partitions
-      .map((p): PartitionView => {
-        const key = `${p.topic}:${p.partition}`;
-        const verdict = evaluatePartition(window.samples(key));
-        return {
+    const members = (description?.members ?? []).map(memberView);
+    const partitions = judgeRound(
+      this.windowOf(g.groupId),
+      time,
+      lag.partitions,
+      (p) => p.committedOffset,
+      partitionOwners(description?.members ?? []),
+    )
+      .map(
+        ({ partition: p, owner, verdict }): PartitionView => ({
           topic: p.topic,
           partition: p.partition,
           committedOffset: p.committedOffset,
           logEndOffset: p.logEndOffset,
           lag: p.lag,
-          owner: owners.get(key) ?? null,
-          status: verdict.status,
-          reason: verdict.reason,
-        };
-      })
-      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+          owner,
+          ...verdict,
+        }),
+      )
+      .sort(byPartition);
     return {
       ...base,
       state: description?.state ?? base.state,
@@ -262,47 +249,27 @@ export class Sampler {
     } catch (err) {
       return { ...base, note: (err as Error).message.split('\n')[0] ?? 'describe failed' };
     }
-    const assigned = new Map<string, string[]>();
-    const members: MemberView[] = (description?.members ?? []).map((m) => {
-      const host = m.clientHost.replace(/^\//, '');
-      const assignment = m.assignment.map((tp) => `${tp.topic}:${tp.partition}`);
-      for (const key of assignment) assigned.set(key, [...(assigned.get(key) ?? []), `${m.clientId}/${host}`]);
-      return { memberId: m.memberId, clientId: m.clientId, host, assignment };
-    });
-    const ownerOf = (key: string) => {
-      const list = assigned.get(key);
-      if (!list) return null;
-      return list.length === 1 ? list[0]! : `${list.length} members`;
-    };
-    const window = this.windowOf(base.groupId);
-    const round = new Map<string, OffsetSample>();
-    for (const p of lag.partitions) {
-      const key = `${p.topic}:${p.partition}`;
-      round.set(key, {
-        time,
-        committedOffset: p.lag === null ? null : p.logEndOffset - p.lag,
-        logEndOffset: p.logEndOffset,
-        owner: ownerOf(key),
-      });
-    }
-    window.add(round);
-    const partitions = lag.partitions
-      .map((p): PartitionView => {
-        const key = `${p.topic}:${p.partition}`;
-        const verdict = evaluatePartition(window.samples(key));
-        return {
+    const members = (description?.members ?? []).map(memberView);
+    const partitions = judgeRound(
+      this.windowOf(base.groupId),
+      time,
+      lag.partitions,
+      (p) => (p.lag === null ? null : p.logEndOffset - p.lag),
+      partitionOwners(description?.members ?? []),
+    )
+      .map(
+        ({ partition: p, owner, verdict }): PartitionView => ({
           topic: p.topic,
           partition: p.partition,
           committedOffset: null,
           startOffset: p.startOffset,
           logEndOffset: p.logEndOffset,
           lag: p.lag,
-          owner: ownerOf(key),
-          status: verdict.status,
-          reason: verdict.reason,
-        };
-      })
-      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+          owner,
+          ...verdict,
+        }),
+      )
+      .sort(byPartition);
     return {
       ...base,
       state: description?.state ?? base.state,
@@ -392,4 +359,18 @@ function protocolOf(g: ListedGroup): string {
   if (g.type) return g.type;
   if (g.protocolType === 'share') return 'share';
   return 'classic';
+}
+
+/** A member as the page lists it, with its partitions as `topic:partition`. */
+function memberView(m: OwningMember & { memberId: string }): MemberView {
+  return {
+    memberId: m.memberId,
+    clientId: m.clientId,
+    host: memberHost(m),
+    assignment: m.assignment.map((tp) => `${tp.topic}:${tp.partition}`),
+  };
+}
+
+function byPartition(a: { topic: string; partition: number }, b: { topic: string; partition: number }): number {
+  return a.topic.localeCompare(b.topic) || a.partition - b.partition;
 }

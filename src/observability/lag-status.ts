@@ -129,3 +129,68 @@ export class SampleWindow {
     return this.byPartition.get(key) ?? [];
   }
 }
+
+/** A group member as the owner column names it: `clientId/host`. */
+export interface OwningMember {
+  clientId: string;
+  clientHost: string;
+  assignment: readonly { topic: string; partition: number }[];
+}
+
+/** The host a member connected from, without the leading `/` brokers report. */
+export function memberHost(m: Pick<OwningMember, 'clientHost'>): string {
+  return m.clientHost.replace(/^\//, '');
+}
+
+/**
+ * Each assigned partition's owner by `topic:partition`: the member assigned it (`clientId/host`), or
+ * `N members` when several share it (a share group's partitions usually are).
+ */
+export function partitionOwners(members: readonly OwningMember[]): Map<string, string> {
+  const byPartition = new Map<string, string[]>();
+  for (const m of members) {
+    const who = `${m.clientId}/${memberHost(m)}`;
+    for (const tp of m.assignment) {
+      const key = `${tp.topic}:${tp.partition}`;
+      byPartition.set(key, [...(byPartition.get(key) ?? []), who]);
+    }
+  }
+  return new Map([...byPartition].map(([key, list]) => [key, list.length === 1 ? list[0]! : `${list.length} members`]));
+}
+
+/** A partition of one round as the rules see it. */
+export interface JudgedPartition<P> {
+  partition: P;
+  owner: string | null;
+  verdict: PartitionVerdict;
+}
+
+/**
+ * Adds one round to `window` and judges each partition on its samples. `position(p)` is where the
+ * group is: its committed offset, or for a share group end − lag (the broker's count of records not
+ * yet done), which moves forward as records are accepted or rejected; null when it is nowhere yet.
+ */
+export function judgeRound<P extends { topic: string; partition: number; logEndOffset: number }>(
+  window: SampleWindow,
+  time: number,
+  partitions: readonly P[],
+  position: (p: P) => number | null,
+  owners: ReadonlyMap<string, string>,
+): JudgedPartition<P>[] {
+  const key = (p: P) => `${p.topic}:${p.partition}`;
+  const round = new Map<string, OffsetSample>();
+  for (const p of partitions) {
+    round.set(key(p), {
+      time,
+      committedOffset: position(p),
+      logEndOffset: p.logEndOffset,
+      owner: owners.get(key(p)) ?? null,
+    });
+  }
+  window.add(round);
+  return partitions.map((p) => ({
+    partition: p,
+    owner: owners.get(key(p)) ?? null,
+    verdict: evaluatePartition(window.samples(key(p))),
+  }));
+}

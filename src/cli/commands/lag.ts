@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Admin } from '../../admin/admin.js';
-import type { LagStatus, OffsetSample, SampleWindow } from '../../observability/lag-status.js';
+import type { LagStatus, SampleWindow } from '../../observability/lag-status.js';
 import { type ConnectionFlags, withConnectionOptions } from '../connection.js';
 import { ExitCode } from '../exit-codes.js';
 import { exitCodeOf } from '../fail.js';
@@ -168,7 +168,7 @@ async function sampleRound(
   windowSize: number,
   signal: AbortSignal,
 ): Promise<LagReport> {
-  const { evaluatePartition, worstStatus } = await import('../../observability/lag-status.js');
+  const { judgeRound, partitionOwners, worstStatus } = await import('../../observability/lag-status.js');
   const time = Date.now();
   const groups = await Promise.all(
     [...windows].map(async ([groupId, { window, share }]): Promise<LagGroupReport> => {
@@ -177,27 +177,10 @@ async function sampleRound(
         admin.groupLag(groupId, { signal }),
         admin.describeGroups([groupId], { signal }),
       ]);
-      const owners = new Map<string, string>();
-      for (const m of description?.members ?? []) {
-        const owner = `${m.clientId}/${m.clientHost.replace(/^\//, '')}`;
-        for (const tp of m.assignment) owners.set(`${tp.topic}:${tp.partition}`, owner);
-      }
-      const samples = new Map<string, OffsetSample>();
-      for (const p of lag.partitions) {
-        const key = `${p.topic}:${p.partition}`;
-        samples.set(key, {
-          time,
-          committedOffset: p.committedOffset,
-          logEndOffset: p.logEndOffset,
-          owner: owners.get(key) ?? null,
-        });
-      }
-      window.add(samples);
-      const partitions = lag.partitions.map((p): LagPartitionRow => {
-        const key = `${p.topic}:${p.partition}`;
-        const verdict = evaluatePartition(window.samples(key));
-        return { ...p, owner: owners.get(key) ?? null, status: verdict.status, reason: verdict.reason };
-      });
+      const owners = partitionOwners(description?.members ?? []);
+      const partitions = judgeRound(window, time, lag.partitions, (p) => p.committedOffset, owners).map(
+        ({ partition: p, owner, verdict }): LagPartitionRow => ({ ...p, owner, ...verdict }),
+      );
       return {
         groupId,
         type: 'consumer',
@@ -223,50 +206,30 @@ async function sampleShareGroup(
   time: number,
   signal: AbortSignal,
 ): Promise<LagGroupReport> {
-  const { evaluatePartition, worstStatus } = await import('../../observability/lag-status.js');
+  const { judgeRound, partitionOwners, worstStatus } = await import('../../observability/lag-status.js');
   const [lag, [description]] = await Promise.all([
     admin.shareGroupLag(groupId, { signal }),
     admin.describeShareGroups([groupId], { signal }),
   ]);
-  const members = new Map<string, string[]>();
-  for (const m of description?.members ?? []) {
-    const who = `${m.clientId}/${m.clientHost.replace(/^\//, '')}`;
-    for (const tp of m.assignment) {
-      const key = `${tp.topic}:${tp.partition}`;
-      members.set(key, [...(members.get(key) ?? []), who]);
-    }
-  }
-  const ownerOf = (key: string) => {
-    const list = members.get(key);
-    if (!list) return null;
-    return list.length === 1 ? list[0]! : `${list.length} members`;
-  };
-  const samples = new Map<string, OffsetSample>();
-  for (const p of lag.partitions) {
-    const key = `${p.topic}:${p.partition}`;
-    samples.set(key, {
-      time,
-      committedOffset: p.lag === null ? null : p.logEndOffset - p.lag,
-      logEndOffset: p.logEndOffset,
-      owner: ownerOf(key),
-    });
-  }
-  window.add(samples);
-  const partitions = lag.partitions.map((p): LagPartitionRow => {
-    const key = `${p.topic}:${p.partition}`;
-    const verdict = evaluatePartition(window.samples(key));
-    return {
+  const owners = partitionOwners(description?.members ?? []);
+  const partitions = judgeRound(
+    window,
+    time,
+    lag.partitions,
+    (p) => (p.lag === null ? null : p.logEndOffset - p.lag),
+    owners,
+  ).map(
+    ({ partition: p, owner, verdict }): LagPartitionRow => ({
       topic: p.topic,
       partition: p.partition,
       committedOffset: null,
       startOffset: p.startOffset,
       logEndOffset: p.logEndOffset,
       lag: p.lag,
-      owner: ownerOf(key),
-      status: verdict.status,
-      reason: verdict.reason,
-    };
-  });
+      owner,
+      ...verdict,
+    }),
+  );
   return {
     groupId,
     type: 'share',
