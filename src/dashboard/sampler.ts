@@ -5,12 +5,13 @@
 import type { Admin } from '../admin/admin.js';
 import type { GroupDescription, ListedGroup, ShareGroupDescription } from '../admin/types.js';
 import {
-  judgeRound,
+  consumerGroupRows,
+  type LagRow,
   type LagStatus,
   memberHost,
   type OwningMember,
-  partitionOwners,
   SampleWindow,
+  shareGroupRows,
   worstStatus,
 } from '../observability/lag-status.js';
 
@@ -22,21 +23,7 @@ export interface MemberView {
   assignment: string[];
 }
 
-export interface PartitionView {
-  topic: string;
-  partition: number;
-  /** Share groups: null (see startOffset). */
-  committedOffset: number | null;
-  /** Share groups only: the share-partition start offset (null: no state for the partition yet). */
-  startOffset?: number | null;
-  logEndOffset: number;
-  /** Share groups: the records not yet done, as the broker counts them (docs/admin.md "Share groups"). */
-  lag: number | null;
-  /** `clientId/host` of the owning member. Share groups: of the one member assigned it, or `N members`. */
-  owner: string | null;
-  status: LagStatus | null;
-  reason: string;
-}
+export type PartitionView = LagRow;
 
 export interface GroupView {
   groupId: string;
@@ -193,25 +180,12 @@ export class Sampler {
       return { ...base, note: (err as Error).message.split('\n')[0] ?? 'describe failed' };
     }
     const members = (description?.members ?? []).map(memberView);
-    const partitions = judgeRound(
+    const partitions = consumerGroupRows(
       this.windowOf(g.groupId),
       time,
       lag.partitions,
-      (p) => p.committedOffset,
-      partitionOwners(description?.members ?? []),
-    )
-      .map(
-        ({ partition: p, owner, verdict }): PartitionView => ({
-          topic: p.topic,
-          partition: p.partition,
-          committedOffset: p.committedOffset,
-          logEndOffset: p.logEndOffset,
-          lag: p.lag,
-          owner,
-          ...verdict,
-        }),
-      )
-      .sort(byPartition);
+      description?.members ?? [],
+    ).sort(byPartition);
     return {
       ...base,
       state: description?.state ?? base.state,
@@ -250,26 +224,12 @@ export class Sampler {
       return { ...base, note: (err as Error).message.split('\n')[0] ?? 'describe failed' };
     }
     const members = (description?.members ?? []).map(memberView);
-    const partitions = judgeRound(
+    const partitions = shareGroupRows(
       this.windowOf(base.groupId),
       time,
       lag.partitions,
-      (p) => (p.lag === null ? null : p.logEndOffset - p.lag),
-      partitionOwners(description?.members ?? []),
-    )
-      .map(
-        ({ partition: p, owner, verdict }): PartitionView => ({
-          topic: p.topic,
-          partition: p.partition,
-          committedOffset: null,
-          startOffset: p.startOffset,
-          logEndOffset: p.logEndOffset,
-          lag: p.lag,
-          owner,
-          ...verdict,
-        }),
-      )
-      .sort(byPartition);
+      description?.members ?? [],
+    ).sort(byPartition);
     return {
       ...base,
       state: description?.state ?? base.state,

@@ -158,25 +158,84 @@ export function partitionOwners(members: readonly OwningMember[]): Map<string, s
   return new Map([...byPartition].map(([key, list]) => [key, list.length === 1 ? list[0]! : `${list.length} members`]));
 }
 
-/** A partition of one round as the rules see it. */
-export interface JudgedPartition<P> {
-  partition: P;
+/** One partition of a group as `sluice lag` and the dashboard show it. */
+export interface LagRow {
+  topic: string;
+  partition: number;
+  /** Share groups: null (see startOffset). */
+  committedOffset: number | null;
+  /** Share groups only: the share-partition start offset (null: no state for the partition yet). */
+  startOffset?: number | null;
+  logEndOffset: number;
+  /** Share groups: the records not yet done, as the broker counts them (docs/admin.md "Share groups"). */
+  lag: number | null;
+  /** `clientId/host` of the owning member. Share groups: of the one member assigned it, or `N members`. */
   owner: string | null;
-  verdict: PartitionVerdict;
+  status: LagStatus | null;
+  reason: string;
+}
+
+interface RoundPartition {
+  topic: string;
+  partition: number;
+  logEndOffset: number;
+  lag: number | null;
+}
+
+/** Adds a consumer group's round to its window and judges each partition (position: the committed offset). */
+export function consumerGroupRows(
+  window: SampleWindow,
+  time: number,
+  partitions: readonly (RoundPartition & { committedOffset: number | null })[],
+  members: readonly OwningMember[],
+): LagRow[] {
+  return judgeRound(window, time, partitions, (p) => p.committedOffset, members).map(
+    ({ partition: p, owner, verdict }) => ({
+      topic: p.topic,
+      partition: p.partition,
+      committedOffset: p.committedOffset,
+      logEndOffset: p.logEndOffset,
+      lag: p.lag,
+      owner,
+      ...verdict,
+    }),
+  );
 }
 
 /**
- * Adds one round to `window` and judges each partition on its samples. `position(p)` is where the
- * group is: its committed offset, or for a share group end − lag (the broker's count of records not
- * yet done), which moves forward as records are accepted or rejected; null when it is nowhere yet.
+ * Adds a share group's round to its window and judges each partition. Its records are done one by one,
+ * not up to a committed offset, so the rules are fed a position of end − lag (the broker's count of
+ * records not yet done): it moves forward as records are accepted or rejected, and never back unless
+ * the start offsets are reset.
  */
-export function judgeRound<P extends { topic: string; partition: number; logEndOffset: number }>(
+export function shareGroupRows(
+  window: SampleWindow,
+  time: number,
+  partitions: readonly (RoundPartition & { startOffset: number | null })[],
+  members: readonly OwningMember[],
+): LagRow[] {
+  const position = (p: RoundPartition) => (p.lag === null ? null : p.logEndOffset - p.lag);
+  return judgeRound(window, time, partitions, position, members).map(({ partition: p, owner, verdict }) => ({
+    topic: p.topic,
+    partition: p.partition,
+    committedOffset: null,
+    startOffset: p.startOffset,
+    logEndOffset: p.logEndOffset,
+    lag: p.lag,
+    owner,
+    ...verdict,
+  }));
+}
+
+/** Adds one round to `window` and judges each partition on its samples; `position(p)` is where the group is. */
+function judgeRound<P extends RoundPartition>(
   window: SampleWindow,
   time: number,
   partitions: readonly P[],
   position: (p: P) => number | null,
-  owners: ReadonlyMap<string, string>,
-): JudgedPartition<P>[] {
+  members: readonly OwningMember[],
+): { partition: P; owner: string | null; verdict: PartitionVerdict }[] {
+  const owners = partitionOwners(members);
   const key = (p: P) => `${p.topic}:${p.partition}`;
   const round = new Map<string, OffsetSample>();
   for (const p of partitions) {

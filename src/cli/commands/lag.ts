@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Admin } from '../../admin/admin.js';
-import type { LagStatus, SampleWindow } from '../../observability/lag-status.js';
+import type { LagRow, LagStatus, SampleWindow } from '../../observability/lag-status.js';
 import { type ConnectionFlags, withConnectionOptions } from '../connection.js';
 import { ExitCode } from '../exit-codes.js';
 import { exitCodeOf } from '../fail.js';
@@ -10,24 +10,7 @@ import { exitCodeOf } from '../fail.js';
 // `sluice --help` stays fast (see main.ts). Brokers, TLS, SASL, client id, --timeout and the config
 // file are the shared connection options (connection.ts).
 
-export interface LagPartitionRow {
-  topic: string;
-  partition: number;
-  /** Share groups: null (see startOffset). */
-  committedOffset: number | null;
-  /** Share groups only: the share-partition start offset (null: no state for the partition yet). */
-  startOffset?: number | null;
-  logEndOffset: number;
-  /** Share groups: the records not yet done, as the broker counts them (see docs/cli.md). */
-  lag: number | null;
-  /**
-   * `clientId/host` of the member owning the partition, null when none does. Share groups: of the one
-   * member assigned it, or `N members` when several share it.
-   */
-  owner: string | null;
-  status: LagStatus | null;
-  reason: string;
-}
+export type LagPartitionRow = LagRow;
 
 export interface LagGroupReport {
   groupId: string;
@@ -168,7 +151,7 @@ async function sampleRound(
   windowSize: number,
   signal: AbortSignal,
 ): Promise<LagReport> {
-  const { judgeRound, partitionOwners, worstStatus } = await import('../../observability/lag-status.js');
+  const { consumerGroupRows, worstStatus } = await import('../../observability/lag-status.js');
   const time = Date.now();
   const groups = await Promise.all(
     [...windows].map(async ([groupId, { window, share }]): Promise<LagGroupReport> => {
@@ -177,10 +160,7 @@ async function sampleRound(
         admin.groupLag(groupId, { signal }),
         admin.describeGroups([groupId], { signal }),
       ]);
-      const owners = partitionOwners(description?.members ?? []);
-      const partitions = judgeRound(window, time, lag.partitions, (p) => p.committedOffset, owners).map(
-        ({ partition: p, owner, verdict }): LagPartitionRow => ({ ...p, owner, ...verdict }),
-      );
+      const partitions = consumerGroupRows(window, time, lag.partitions, description?.members ?? []);
       return {
         groupId,
         type: 'consumer',
@@ -194,11 +174,7 @@ async function sampleRound(
   return { time: new Date(time).toISOString(), samples: Math.min(round, windowSize), groups };
 }
 
-/**
- * A share group's round. Its records are done one by one, not up to a committed offset, so the rules
- * are fed a position of logEndOffset − lag (the broker's count of records not yet done): it moves
- * forward as records are accepted or rejected, and never back unless the start offsets are reset.
- */
+/** A share group's round (its position is end − lag: see shareGroupRows). */
 async function sampleShareGroup(
   admin: Admin,
   groupId: string,
@@ -206,30 +182,12 @@ async function sampleShareGroup(
   time: number,
   signal: AbortSignal,
 ): Promise<LagGroupReport> {
-  const { judgeRound, partitionOwners, worstStatus } = await import('../../observability/lag-status.js');
+  const { shareGroupRows, worstStatus } = await import('../../observability/lag-status.js');
   const [lag, [description]] = await Promise.all([
     admin.shareGroupLag(groupId, { signal }),
     admin.describeShareGroups([groupId], { signal }),
   ]);
-  const owners = partitionOwners(description?.members ?? []);
-  const partitions = judgeRound(
-    window,
-    time,
-    lag.partitions,
-    (p) => (p.lag === null ? null : p.logEndOffset - p.lag),
-    owners,
-  ).map(
-    ({ partition: p, owner, verdict }): LagPartitionRow => ({
-      topic: p.topic,
-      partition: p.partition,
-      committedOffset: null,
-      startOffset: p.startOffset,
-      logEndOffset: p.logEndOffset,
-      lag: p.lag,
-      owner,
-      ...verdict,
-    }),
-  );
+  const partitions = shareGroupRows(window, time, lag.partitions, description?.members ?? []);
   return {
     groupId,
     type: 'share',
