@@ -26,10 +26,13 @@ interface JavaRecord {
 }
 
 async function javaRead(topics: string[], isolation: 'read_committed' | 'read_uncommitted'): Promise<JavaRecord[]> {
-  const { stdout } = await runJava({
+  const { stdout, stderr } = await runJava({
     source: 'test/interop/java/ReadTopic.java',
     args: [kafka.bootstrap, topics.join(','), isolation],
   });
+  // Every caller wrote records first: an empty answer is a failure of the reader, reported with its log.
+  if (stdout === '')
+    throw new Error(`ReadTopic printed no records; its log:\n${stderr.trim().split('\n').slice(-20).join('\n')}`);
   const bytes = (s: string) => (s === '~' ? null : Buffer.from(s, 'base64'));
   return stdout
     .split('\n')

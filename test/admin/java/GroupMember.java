@@ -23,14 +23,14 @@ public class GroupMember {
       p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000");
       p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
     }
-    long end = System.currentTimeMillis() + Long.parseLong(args[4]) * 1000;
+    long end = System.nanoTime() + Long.parseLong(args[4]) * 1_000_000_000L;
     java.io.File stop = new java.io.File(args[5]);
     boolean announced = false;
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(args[2]));
       // Stop only once the assignment was seen here too: with KIP-848 the coordinator shows the
       // target assignment before this client has reconciled it.
-      while (System.currentTimeMillis() < end && !(stop.exists() && announced)) {
+      while (System.nanoTime() - end < 0 && !(stop.exists() && announced)) {
         c.poll(Duration.ofMillis(200));
         if (!announced && !c.assignment().isEmpty()) {
           System.out.println("assigned " + c.assignment().size());

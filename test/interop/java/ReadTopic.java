@@ -33,16 +33,22 @@ public class ReadTopic {
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> tps = new ArrayList<>();
       for (String topic : args[1].split(",")) {
-        for (PartitionInfo info : c.partitionsFor(topic, Duration.ofSeconds(30))) {
-          tps.add(new TopicPartition(topic, info.partition()));
+        List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos.isEmpty()) {
+          // partitionsFor answers an unknown topic with an empty list: that is a failure here, not "no records".
+          System.err.println("ReadTopic: topic " + topic + " is unknown to the broker");
+          System.exit(3);
         }
+        for (PartitionInfo info : infos) tps.add(new TopicPartition(topic, info.partition()));
       }
       c.assign(tps);
       c.seekToBeginning(tps);
       Map<TopicPartition, Long> end = c.endOffsets(tps);
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (System.currentTimeMillis() < deadline) {
-        boolean done = true;
+      System.err.println("ReadTopic: end offsets " + end);
+      long deadline = System.nanoTime() + 60_000_000_000L; // monotonic: a wall-clock step must not end the read
+      boolean done = false;
+      while (!done && System.nanoTime() - deadline < 0) {
+        done = true;
         for (TopicPartition tp : tps) if (c.position(tp) < end.get(tp)) done = false;
         if (done) break;
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
@@ -52,7 +58,12 @@ public class ReadTopic {
           out.append('\n');
         }
       }
+      if (!done) {
+        System.err.println("ReadTopic: did not reach the end offsets within 60 s");
+        System.exit(4);
+      }
     }
     System.out.print(out);
+    System.out.flush();
   }
 }

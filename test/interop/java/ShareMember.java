@@ -34,7 +34,7 @@ public class ShareMember {
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "java-share-member");
     p.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
-    long end = System.currentTimeMillis() + Long.parseLong(args[3]) * 1000;
+    long end = System.nanoTime() + Long.parseLong(args[3]) * 1_000_000_000L;
     File stop = new File(args[4]);
     long max = args.length > 6 ? Long.parseLong(args[6]) : Long.MAX_VALUE;
     long delayMs = args.length > 7 ? Long.parseLong(args[7]) : 0;
@@ -44,7 +44,7 @@ public class ShareMember {
         KafkaShareConsumer<byte[], byte[]> c =
             new KafkaShareConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       c.subscribe(List.of(args[2]));
-      while (System.currentTimeMillis() < end && !stop.exists() && accepted < max) {
+      while (System.nanoTime() - end < 0 && !stop.exists() && accepted < max) {
         ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(200));
         if (!joined) {
           System.out.println("joined");
