@@ -122,7 +122,7 @@ export class ConsumerCore implements GroupHooks {
 
   /** Whether `s` is the live state of an assigned partition (not revoked, lost or replaced). */
   owns(s: PartitionState): boolean {
-    return !s.lost && this.states.get(s.key) === s;
+    return s.attached && !s.lost;
   }
 
   // ---- records handed to the application --------------------------------------------------
@@ -342,6 +342,7 @@ export class ConsumerCore implements GroupHooks {
       if (this.states.has(key)) continue;
       const s = new PartitionState(p.topic, p.partition);
       this.states.set(key, s);
+      s.attached = true;
       added.push(s);
     }
     this.cluster.watchTopics(partitions.map((p) => p.topic));
@@ -427,6 +428,7 @@ export class ConsumerCore implements GroupHooks {
   private remove(states: PartitionState[]): void {
     for (const s of states) {
       if (this.states.get(s.key) === s) this.states.delete(s.key);
+      s.attached = false;
       if (s.busy || s.inflight > 0) this.draining.set(s.key, s);
     }
   }

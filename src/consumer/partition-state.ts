@@ -83,6 +83,8 @@ export class PartitionState implements TopicPartition {
    * wait): nothing this state's handlers finish from now on is committed (DESIGN invariant 7).
    */
   lost = false;
+  /** In the consumer's state map (ConsumerCore.states): what `owns` checks once per record, without a lookup. */
+  attached = false;
   /**
    * Aborted when the partition is revoked or lost, or the consumer stops: handlers get it as
    * `ctx.signal`. A partition assigned again gets a new state, with a new signal. Every record in
