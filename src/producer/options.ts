@@ -37,7 +37,10 @@ export interface ProducerOptions extends ClientOptions {
   lingerMs?: number;
   /**
    * Target size of one partition's batch, in bytes before compression (`batch.size`). 0 turns batching
-   * off: each record goes in a batch of its own (as in Java). Default 16384.
+   * off: each record goes in a batch of its own (as in Java). Default 262144 (256 KiB), not Java's
+   * 16384: Java pre-allocates a batch.size buffer per partition, Sluice grows a batch as records
+   * arrive, so a larger target costs no memory up front, and a busy producer needs far fewer requests (one batch per
+   * partition per request) of a busy producer. lingerMs still bounds how long a batch waits.
    */
   batchSize?: number;
   /** Produce requests sent to one broker and not yet answered (`max.in.flight.requests.per.connection`). Default 5; at most 5 with idempotence. */
@@ -114,7 +117,7 @@ export const producerOptionSpecs: OptionSpecs = {
   },
   transactionTimeoutMs: int(60000, 'transaction.timeout.ms', 1, INT32_MAX),
   lingerMs: int(5, 'linger.ms', 0, INT32_MAX),
-  batchSize: int(16384, 'batch.size', 0, INT32_MAX),
+  batchSize: int(262144, 'batch.size', 0, INT32_MAX),
   maxInFlightRequestsPerConnection: int(5, 'max.in.flight.requests.per.connection', 1),
   compression: {
     kind: 'string',
@@ -160,8 +163,12 @@ export function resolveProducerOptions(input: unknown): ResolvedProducerOptions 
     if (wanted) throw new ConfigError(conflict[0]!, conflict[1]!);
     idempotent = false;
   }
-  const batchSize = o.batchSize as number;
   const bufferMemory = o.bufferMemory as number;
+  // The default target yields to a smaller bufferMemory; a batchSize given with it must fit.
+  if ((input as { batchSize?: unknown }).batchSize === undefined && (o.batchSize as number) > bufferMemory) {
+    o.batchSize = bufferMemory;
+  }
+  const batchSize = o.batchSize as number;
   if (bufferMemory < batchSize) {
     // Java's producer takes each batch's buffer (batch.size bytes, or more for a larger record) out of
     // buffer.memory and fails every send whose batch cannot fit in it at all; say so up front.

@@ -18,12 +18,12 @@ function rejects(input: object, option: string, pattern: RegExp) {
   );
 }
 
-test('producer options: defaults mirror the Java producer 4.x', () => {
+test('producer options: defaults mirror the Java producer 4.x (batchSize excepted: 256 KiB)', () => {
   const o = resolveProducerOptions({ brokers });
   assert.equal(o.acks, -1);
   assert.equal(o.idempotent, true);
   assert.equal(o.lingerMs, 5);
-  assert.equal(o.batchSize, 16384);
+  assert.equal(o.batchSize, 262144);
   assert.equal(o.maxInFlightRequestsPerConnection, 5);
   assert.equal(o.compression, 0);
   assert.equal(o.maxRequestSize, 1048576);
@@ -103,10 +103,12 @@ test('producer options: byte limits follow Java (batch.size 0 turns batching off
   rejects({ bufferMemory: 1 }, 'bufferMemory', /must be at least 82 bytes, the size of the smallest batch/);
   rejects({ maxRequestSize: 10 }, 'maxRequestSize', /must be at least 82 bytes, the size of the smallest batch/);
   rejects(
-    { bufferMemory: 10000 },
+    { batchSize: 16384, bufferMemory: 10000 },
     'bufferMemory',
     /must be at least batchSize \(16384\), got 10000: every batch is taken out of bufferMemory \(buffer\.memory\)/,
   );
+  // Not given, the default batchSize yields to a smaller bufferMemory instead.
+  assert.equal(resolveProducerOptions({ brokers, bufferMemory: 10000 }).batchSize, 10000);
   rejects({ batchSize: 65536, bufferMemory: 65535 }, 'bufferMemory', /at least batchSize \(65536\)/);
   // Java's batch.size=0: every record in a batch of its own.
   const o = resolveProducerOptions({ brokers, batchSize: 0, bufferMemory: 82, maxRequestSize: 82 });
