@@ -39,8 +39,8 @@ export interface ProducerOptions extends ClientOptions {
    * Target size of one partition's batch, in bytes before compression (`batch.size`). 0 turns batching
    * off: each record goes in a batch of its own (as in Java). Default 262144 (256 KiB), not Java's
    * 16384: Java pre-allocates a batch.size buffer per partition, Sluice grows a batch as records
-   * arrive, so a larger target costs no memory up front, and a busy producer needs far fewer requests (one batch per
-   * partition per request) of a busy producer. lingerMs still bounds how long a batch waits.
+   * arrive, so a larger target costs no memory up front, and a busy producer needs far fewer requests
+   * (one batch per partition per request). lingerMs still bounds how long a batch waits.
    */
   batchSize?: number;
   /** Produce requests sent to one broker and not yet answered (`max.in.flight.requests.per.connection`). Default 5; at most 5 with idempotence. */
