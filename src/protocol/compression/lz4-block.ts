@@ -68,11 +68,21 @@ export function lz4DecodeBlock(
     len += MIN_MATCH;
     if (len > outLimit - o) fail('match runs past the output');
     let from = o - offset;
-    if (offset >= len && len >= 32) {
+    if (len < 32) {
+      for (const stop = o + len; o < stop; ) out[o++] = out[from++]!;
+    } else if (offset >= len) {
       out.copyWithin(o, from, from + len);
       o += len;
     } else {
-      for (const stop = o + len; o < stop; ) out[o++] = out[from++]!;
+      // An overlapping match repeats the `offset` bytes before it. Copied in doubling chunks, each a
+      // whole number of periods (but the last), from the start: a run of thousands of bytes (a value
+      // repeated record after record) takes a few native copies instead of a byte loop.
+      const stop = o + len;
+      while (o < stop) {
+        const n = Math.min(o - from, stop - o);
+        out.copyWithin(o, from, from + n);
+        o += n;
+      }
     }
   }
 }

@@ -116,6 +116,19 @@ describe('lz4 framing', () => {
     assert.equal(out.readUInt32LE(out.length - 4), 0); // EndMark
   });
 
+  it('decodes long overlapping matches exactly, whatever their period (runs, repeated values)', () => {
+    const lz4 = getCodec(3);
+    for (const period of [1, 2, 3, 7, 31, 100, 110, 4096]) {
+      const pattern = randomBytes(period);
+      const body = Buffer.alloc(70_000 + (period % 13));
+      for (let i = 0; i < body.length; i++) body[i] = pattern[i % period]!;
+      const data = Buffer.concat([randomBytes(50), body, randomBytes(20)]);
+      const frame = lz4.compress(data);
+      assert.ok(frame.length < data.length / 4, `period ${period} compressed as long matches`);
+      assert.deepEqual(lz4.decompress(frame, data.length), data, `period ${period}`);
+    }
+  });
+
   it('reads frames with content size, block and content checksums, and stored blocks', () => {
     const payload = Buffer.from('stored block, not compressed');
     // FLG 0x7c: version 1, independent, block checksum, content size, content checksum.
