@@ -99,6 +99,13 @@ export function nodeConfig(c: NodeConfigInput): Record<string, ConfigValue> {
       'num.recovery.threads.per.data.dir': 1,
       // The cleaner allocates this on heap at start (default 128 MiB), too much for the small test heaps.
       'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+      // Tests write records stamped in the past (1970, 2023: fixed timestamps make assertions exact),
+      // which time-based retention (7 days by default) may delete whenever its check runs, every 5
+      // minutes by default: a reader then finds the log start at its end and reads nothing. The
+      // previous stop's empty Java read (java-consumer.test.ts, 2023 timestamps) and a kafkajs admin
+      // test's moved offsets are this. No test relies on time-based deletion, so the suite's brokers
+      // never check: retention configs still read as their defaults.
+      'log.retention.check.interval.ms': 24 * 60 * 60 * 1000,
     });
   }
   if (n >= 3) {
