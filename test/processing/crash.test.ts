@@ -117,9 +117,12 @@ test('retry topics with kill -9 ×3: nothing lost, nothing both processed and de
     for (const [k, share] of [0.2, 0.45, 0.7].entries()) {
       const run = start(`run${k + 1}`);
       await waitFor(`${share * 100}% handled`, () => handled() >= all.length * share, run);
-      run.killedAt = now();
       run.proc.kill('SIGKILL');
       await run.exited;
+      // Taken once the run is dead, not before the kill: the run's own clock (performance.timeOrigin)
+      // may differ from ours by a millisecond, and a record it handled just before the signal must
+      // not look handled after it.
+      run.killedAt = now();
     }
     const last = start('run4');
     const ok = () => {
@@ -185,7 +188,11 @@ test('retry topics with kill -9 ×3: nothing lost, nothing both processed and de
       for (const h of list.slice(0, -1)) {
         const inWindow =
           h.run.killedAt !== undefined && h.t <= h.run.killedAt && h.o >= windowFrom.get(h.run)!.get(h.tp)!;
-        if (!inWindow) unexplained.push(`${key} handled by ${list.map((x) => x.run.name).join(', ')}`);
+        if (!inWindow)
+          unexplained.push(
+            `${key} handled by ${list.map((x) => x.run.name).join(', ')} (${h.run.name} at ${h.t.toFixed(1)}, ` +
+              `killed ${h.run.killedAt?.toFixed(1) ?? 'never'}, window from offset ${windowFrom.get(h.run)!.get(h.tp)})`,
+          );
       }
     }
     assert.deepEqual(unexplained.slice(0, 5), [], 'records handled twice only inside killed runs’ uncommitted windows');
