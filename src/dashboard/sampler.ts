@@ -179,21 +179,8 @@ export class Sampler {
     } catch (err) {
       return { ...base, note: (err as Error).message.split('\n')[0] ?? 'describe failed' };
     }
-    const members = (description?.members ?? []).map(memberView);
-    const partitions = consumerGroupRows(
-      this.windowOf(g.groupId),
-      time,
-      lag.partitions,
-      description?.members ?? [],
-    ).sort(byPartition);
-    return {
-      ...base,
-      state: description?.state ?? base.state,
-      status: worstStatus(partitions.map((p) => p.status)),
-      totalLag: lag.totalLag,
-      members,
-      partitions,
-    };
+    const rows = consumerGroupRows(this.windowOf(g.groupId), time, lag.partitions, description?.members ?? []);
+    return groupViewOf(base, description, lag.totalLag, rows);
   }
 
   private windowOf(groupId: string): SampleWindow {
@@ -223,21 +210,8 @@ export class Sampler {
     } catch (err) {
       return { ...base, note: (err as Error).message.split('\n')[0] ?? 'describe failed' };
     }
-    const members = (description?.members ?? []).map(memberView);
-    const partitions = shareGroupRows(
-      this.windowOf(base.groupId),
-      time,
-      lag.partitions,
-      description?.members ?? [],
-    ).sort(byPartition);
-    return {
-      ...base,
-      state: description?.state ?? base.state,
-      status: worstStatus(partitions.map((p) => p.status)),
-      totalLag: lag.totalLag,
-      members,
-      partitions,
-    };
+    const rows = shareGroupRows(this.windowOf(base.groupId), time, lag.partitions, description?.members ?? []);
+    return groupViewOf(base, description, lag.totalLag, rows);
   }
 
   private async topicViews(call: { timeoutMs: number }): Promise<TopicView[]> {
@@ -328,6 +302,24 @@ function memberView(m: OwningMember & { memberId: string }): MemberView {
     clientId: m.clientId,
     host: memberHost(m),
     assignment: m.assignment.map((tp) => `${tp.topic}:${tp.partition}`),
+  };
+}
+
+/** A consumer or share group's view from its description and lag rows: members, sorted rows, worst status. */
+function groupViewOf(
+  base: GroupView,
+  description: { state: string; members: Array<OwningMember & { memberId: string }> } | undefined,
+  totalLag: number,
+  rows: LagRow[],
+): GroupView {
+  const partitions = rows.sort(byPartition);
+  return {
+    ...base,
+    state: description?.state ?? base.state,
+    status: worstStatus(partitions.map((p) => p.status)),
+    totalLag,
+    members: (description?.members ?? []).map(memberView),
+    partitions,
   };
 }
 
